@@ -1,0 +1,131 @@
+"""The forms catalogue: what the serverless functions need to know about each territory.
+
+The build writes it as JSON next to the functions (`functions/forms/catalogue.json` by default),
+so that prices, recipients, placement ids and welcomers come from the territories' YAML only,
+and the Lambda package never imports Pelican or this plugin. Format version 1:
+
+    {"format": 1,
+     "territories": {"<slug>": {
+        "name": str, "kind": str,
+        "site_path": "/<slug>/" (or "/" in a standalone build),
+        "contact": {"email": str, "name": str|null, "phone": str|null},
+        "notify": [e-mail, ...],
+        "interests": [str, ...],           # the choices offered by the welcomer-request form
+        "placements": {"<id>": {"title", "kind", "profession", "commune",
+                                "start": "YYYY-MM-DD", "end": "YYYY-MM-DD"|null}},
+        "welcomers": [{"id", "first_name", "commune", "topics": [...], "languages": [...]}],
+        "schools": [{"name", "commune", "level"}],
+        "spouse_jobs": [{"title", "organisation", "commune"}],
+        "pack": null | {"name", "price_eur": "499", "subsidy_eur": "200",
+                        "net_price_eur": "299", "subsidy_by": str|null,
+                        "buyers": [str, ...], "max_quantity": int}}}}
+
+Amounts are decimal strings: JSON floats would round cents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from .model import Pack, Territory
+
+FORMAT_VERSION = 1
+
+# Offered to every candidate, whatever the welcomers' own topics: the questions families ask.
+BASE_INTERESTS = (
+    "écoles",
+    "logement",
+    "emploi du conjoint",
+    "formation",
+    "culture",
+    "sport",
+    "nature",
+    "vie associative",
+)
+
+
+def interests_of(territory: Territory) -> list[str]:
+    """The interest choices of a territory's form: the base list, then its welcomers' topics."""
+    choices = list(BASE_INTERESTS)
+    for welcomer in territory.welcomers:
+        choices += [t for t in welcomer.topics if t not in choices]
+    return choices
+
+
+def _pack_entry(pack: Pack | None) -> dict | None:
+    if pack is None:
+        return None
+    return {
+        "name": pack.name,
+        "price_eur": str(pack.price_eur),
+        "subsidy_eur": str(pack.subsidy_eur),
+        "net_price_eur": str(pack.net_price_eur),
+        "subsidy_by": pack.subsidy_by,
+        "buyers": list(pack.buyers),
+        "max_quantity": pack.max_quantity,
+    }
+
+
+def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dict:
+    """One territory's catalogue entry; only placements still open on `today` are listed."""
+    return {
+        "name": territory.name,
+        "kind": territory.kind,
+        "site_path": site_path,
+        "contact": {
+            "email": territory.contact.email,
+            "name": territory.contact.name,
+            "phone": territory.contact.phone,
+        },
+        "notify": list(territory.notify),
+        "interests": interests_of(territory),
+        "placements": {
+            p.id: {
+                "title": p.title,
+                "kind": p.kind,
+                "profession": p.profession,
+                "commune": p.commune,
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat() if p.end else None,
+            }
+            for p in territory.open_placements(today)
+        },
+        "welcomers": [
+            {
+                "id": w.id,
+                "first_name": w.first_name,
+                "commune": w.commune,
+                "topics": list(w.topics),
+                "languages": list(w.languages),
+            }
+            for w in territory.welcomers
+        ],
+        "schools": [
+            {"name": s.name, "commune": s.commune, "level": s.level} for s in territory.schools
+        ],
+        "spouse_jobs": [
+            {"title": j.title, "organisation": j.organisation, "commune": j.commune}
+            for j in territory.spouse_jobs
+        ],
+        "pack": _pack_entry(territory.pack),
+    }
+
+
+def write_catalogue(
+    territories: list[Territory], site_path_of, today: dt.date, path: Path
+) -> None:
+    """Write the catalogue of `territories`; `site_path_of(territory)` gives its URL prefix."""
+    catalogue = {
+        "format": FORMAT_VERSION,
+        "territories": {
+            t.slug: territory_entry(t, site_path_of(t), today)
+            for t in sorted(territories, key=lambda t: t.slug)
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Sorted keys and a fixed layout: the same content always gives the same bytes.
+    text = json.dumps(catalogue, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
