@@ -1,0 +1,354 @@
+"""`python -m tools.deploy`: the site's upload to S3 and CloudFront, against moto."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from moto import mock_aws
+
+from tools import deploy
+from tools.deploy import IMMUTABLE, SHORT, Clients, Target
+
+REGION = "eu-west-3"
+BUCKET = "territoires-site"
+CSS = b"body{color:#1f4e79}"
+# The theme's fingerprinting: the first 8 hex digits of the content's hash in the name.
+CSS_KEY = f"theme/css/site.{hashlib.sha256(CSS).hexdigest()[:8]}.css"
+
+# A small built site: key → (content, expected Content-Type, expected Cache-Control).
+SITE = {
+    "index.html": (b"<h1>Territoires</h1>", "text/html; charset=utf-8", SHORT),
+    "loiret/index.html": (b"<h1>Loiret</h1>", "text/html; charset=utf-8", SHORT),
+    "loiret/offres/stage-kine-gien/index.html": (
+        b"<h1>Stage</h1>",
+        "text/html; charset=utf-8",
+        SHORT,
+    ),
+    CSS_KEY: (CSS, "text/css; charset=utf-8", IMMUTABLE),
+    "theme/js/forms.js": (b"'use strict';", "text/javascript; charset=utf-8", SHORT),
+    "loiret/agenda.ics": (b"BEGIN:VCALENDAR\r\n", "text/calendar; charset=utf-8", SHORT),
+    "feeds/all.atom.xml": (b"<feed/>", "application/atom+xml; charset=utf-8", SHORT),
+    "sitemap.xml": (b"<urlset/>", "application/xml; charset=utf-8", SHORT),
+    "loiret/images/logo.svg": (b"<svg/>", "image/svg+xml; charset=utf-8", SHORT),
+    "site.webmanifest": (b"{}", "application/manifest+json; charset=utf-8", SHORT),
+    "theme/img/photo.png": (b"\x89PNG", "image/png", SHORT),
+}
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto's AWS, with dummy credentials so nothing can reach a real account."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with mock_aws():
+        yield Clients(REGION)
+
+
+@pytest.fixture
+def bucket(aws):
+    aws.get("s3").create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    return BUCKET
+
+
+@pytest.fixture
+def distribution_id(aws):
+    """A CloudFront distribution in front of the bucket, as the stack creates it."""
+    response = aws.get("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": "test",
+            "Comment": "site",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": f"{BUCKET}.s3.{REGION}.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+                "MinTTL": 0,
+                "TrustedSigners": {"Enabled": False, "Quantity": 0},
+            },
+        }
+    )
+    return response["Distribution"]["Id"]
+
+
+@pytest.fixture
+def target(bucket, distribution_id):
+    return Target(bucket, distribution_id)
+
+
+@pytest.fixture
+def output(tmp_path):
+    """The built site, as `make publish` leaves it in output/."""
+    root = tmp_path / "output"
+    for key, (content, _type, _cache) in SITE.items():
+        path = root / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return root
+
+
+def count_calls(clients: Clients, operation: str) -> list:
+    """Record each S3 `operation` call made through the clients from now on."""
+    calls = []
+    clients.get("s3").meta.events.register(
+        f"before-parameter-build.s3.{operation}", lambda **kw: calls.append(kw)
+    )
+    return calls
+
+
+def stored_body(clients: Clients, key: str) -> bytes:
+    """The content of one object of the site bucket."""
+    return clients.get("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+def invalidated_paths(clients: Clients, distribution_id: str) -> list[list[str]]:
+    """The paths of each invalidation requested on the distribution."""
+    cloudfront = clients.get("cloudfront")
+    listing = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
+    batches = []
+    for item in listing.get("Items", []):
+        found = cloudfront.get_invalidation(DistributionId=distribution_id, Id=item["Id"])
+        batches.append(found["Invalidation"]["InvalidationBatch"]["Paths"]["Items"])
+    return batches
+
+
+def test_first_deploy_uploads_every_file_with_its_headers(aws, target, output):
+    deploy.deploy(output, target, aws)
+
+    s3 = aws.get("s3")
+    stored = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert stored == set(SITE)
+    for key, (content, content_type, cache_control) in SITE.items():
+        obj = s3.get_object(Bucket=BUCKET, Key=key)
+        assert obj["Body"].read() == content
+        assert (key, obj["ContentType"]) == (key, content_type)
+        assert (key, obj["CacheControl"]) == (key, cache_control)
+
+
+def test_first_deploy_needs_no_invalidation(aws, target, output):
+    deploy.deploy(output, target, aws)
+
+    assert invalidated_paths(aws, target.distribution_id) == []
+
+
+def test_second_deploy_of_the_same_output_uploads_nothing(aws, target, output, capsys):
+    deploy.deploy(output, target, aws)
+    puts = count_calls(aws, "PutObject")
+
+    plan = deploy.deploy(output, target, aws)
+
+    assert puts == []
+    assert plan.is_empty and plan.unchanged == len(SITE)
+    assert "le site en ligne est à jour" in capsys.readouterr().out
+    assert invalidated_paths(aws, target.distribution_id) == []
+
+
+def test_changed_file_is_reuploaded_and_removed_file_deleted(aws, target, output):
+    deploy.deploy(output, target, aws)
+    (output / "loiret/index.html").write_bytes(b"<h1>Loiret, nouvelle version</h1>")
+    (output / "loiret/offres/stage-kine-gien/index.html").unlink()
+    puts = count_calls(aws, "PutObject")
+
+    plan = deploy.deploy(output, target, aws)
+
+    assert [call["params"]["Key"] for call in puts] == ["loiret/index.html"]
+    assert plan.deleted == ("loiret/offres/stage-kine-gien/index.html",)
+    s3 = aws.get("s3")
+    assert stored_body(aws, "loiret/index.html") == b"<h1>Loiret, nouvelle version</h1>"
+    stored = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert "loiret/offres/stage-kine-gien/index.html" not in stored
+
+
+def test_changed_and_deleted_pages_are_invalidated_in_one_batch(aws, target, output):
+    deploy.deploy(output, target, aws)
+    (output / "loiret/index.html").write_bytes(b"<h1>Loiret, nouvelle version</h1>")
+    (output / "loiret/offres/stage-kine-gien/index.html").unlink()
+
+    deploy.deploy(output, target, aws)
+
+    assert invalidated_paths(aws, target.distribution_id) == [
+        [
+            "/loiret/",
+            "/loiret/index.html",
+            "/loiret/offres/stage-kine-gien/",
+            "/loiret/offres/stage-kine-gien/index.html",
+        ]
+    ]
+
+
+def test_many_changes_invalidate_everything_with_one_wildcard(aws, target, output):
+    deploy.deploy(output, target, aws)
+    for n in range(deploy.INVALIDATE_ALL_ABOVE + 1):
+        page = output / f"page-{n}.html"
+        aws.get("s3").put_object(Bucket=BUCKET, Key=page.name, Body=b"old")
+        page.write_bytes(b"new")
+
+    deploy.deploy(output, target, aws)
+
+    assert invalidated_paths(aws, target.distribution_id) == [["/*"]]
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(aws, target, output, capsys):
+    deploy.deploy(output, target, aws)
+    (output / "loiret/index.html").write_bytes(b"<h1>Loiret, nouvelle version</h1>")
+    (output / "sitemap.xml").unlink()
+    capsys.readouterr()
+    args = ["--bucket", BUCKET, "--distribution-id", target.distribution_id]
+
+    status = deploy.main([*args, "--output", str(output), "--dry-run"], clients=aws)
+
+    printed = capsys.readouterr().out
+    unchanged = len(SITE) - 2
+    assert status == 0
+    assert f"1 à envoyer (0 nouveaux, 1 modifiés), 1 à supprimer, {unchanged} inchangés" in printed
+    assert f"~ loiret/index.html  text/html; charset=utf-8  {SHORT}" in printed
+    assert "- sitemap.xml" in printed
+    assert "Invalidation CloudFront : /loiret/ /loiret/index.html /sitemap.xml" in printed
+    assert "rien n'a été modifié" in printed
+    assert stored_body(aws, "loiret/index.html") == SITE["loiret/index.html"][0]
+    assert stored_body(aws, "sitemap.xml") == SITE["sitemap.xml"][0]
+    assert invalidated_paths(aws, target.distribution_id) == []
+
+
+def test_dry_run_lists_each_new_file_with_its_type_and_cache(aws, target, output, capsys):
+    deploy.deploy(output, target, aws, dry_run=True)
+
+    lines = capsys.readouterr().out.splitlines()
+    for key, (_content, content_type, cache_control) in SITE.items():
+        line = next(line for line in lines if line.startswith(f"  + {key} "))
+        assert f"  {content_type}  {cache_control}" in line
+    assert aws.get("s3").list_objects_v2(Bucket=BUCKET)["KeyCount"] == 0
+
+
+def test_assets_are_uploaded_before_the_pages_that_use_them(aws, target, output):
+    puts = count_calls(aws, "PutObject")
+
+    deploy.deploy(output, target, aws)
+
+    keys = [call["params"]["Key"] for call in puts]
+    first_page = min(i for i, key in enumerate(keys) if key.endswith(".html"))
+    assert all(key.endswith(".html") for key in keys[first_page:])
+
+
+def test_force_reuploads_unchanged_files(aws, target, output):
+    deploy.deploy(output, target, aws)
+    puts = count_calls(aws, "PutObject")
+
+    deploy.deploy(output, target, aws, force=True)
+
+    assert sorted(call["params"]["Key"] for call in puts) == sorted(SITE)
+
+
+def test_hidden_files_are_not_published(aws, target, output):
+    (output / ".webassets-cache").mkdir()
+    (output / ".webassets-cache" / "x").write_bytes(b"cache")
+    (output / ".well-known").mkdir()
+    (output / ".well-known" / "security.txt").write_bytes(b"Contact: mailto:x@example.org")
+
+    deploy.deploy(output, target, aws)
+
+    stored = {o["Key"] for o in aws.get("s3").list_objects_v2(Bucket=BUCKET)["Contents"]}
+    assert ".well-known/security.txt" in stored
+    assert not any(key.startswith(".webassets-cache") for key in stored)
+
+
+def test_an_empty_output_is_refused_rather_than_emptying_the_bucket(aws, target, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+
+    status = deploy.main(["--bucket", BUCKET, "--output", str(empty)], clients=aws)
+
+    assert status == 1
+    assert "lancez d'abord `make publish`" in capsys.readouterr().err
+
+
+def test_bucket_and_distribution_are_read_from_the_stack_outputs(aws, distribution_id, output):
+    template = {
+        "Parameters": {"DistributionId": {"Type": "String"}},
+        "Resources": {"SiteBucket": {"Type": "AWS::S3::Bucket"}},
+        "Outputs": {
+            "SiteBucketName": {"Value": {"Ref": "SiteBucket"}},
+            "DistributionId": {"Value": {"Ref": "DistributionId"}},
+        },
+    }
+    aws.get("cloudformation").create_stack(
+        StackName="territoires",
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": "DistributionId", "ParameterValue": distribution_id}],
+    )
+
+    status = deploy.main(["--stack", "territoires", "--output", str(output)], clients=aws)
+
+    assert status == 0
+    s3 = aws.get("s3")
+    (stack_bucket,) = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    stored = {o["Key"] for o in s3.list_objects_v2(Bucket=stack_bucket)["Contents"]}
+    assert stored == set(SITE)
+
+
+def test_a_missing_stack_output_is_reported_with_the_outputs_found():
+    with pytest.raises(deploy.DeployError, match="« SiteBucketName » \\(sorties : Autre\\)"):
+        deploy.target_from_outputs({"Autre": "x"})
+
+
+def test_output_keys_can_be_renamed_and_the_distribution_is_optional():
+    outputs = {"WebsiteBucket": "b", "Cdn": "E1"}
+
+    assert deploy.target_from_outputs(outputs, "WebsiteBucket", "Cdn") == Target("b", "E1")
+    assert deploy.target_from_outputs(outputs, "WebsiteBucket") == Target("b", None)
+
+
+def test_an_unknown_stack_is_an_aws_error_not_a_traceback(aws, output, capsys):
+    status = deploy.main(["--stack", "inconnue", "--output", str(output)], clients=aws)
+
+    assert status == 1
+    assert "Erreur AWS" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("a/page.html", "text/html; charset=utf-8"),
+        ("agenda.ics", "text/calendar; charset=utf-8"),
+        ("feeds/loiret.rss.xml", "application/rss+xml; charset=utf-8"),
+        ("admin/config.yml", "text/yaml; charset=utf-8"),
+        ("catalogue.json", "application/json; charset=utf-8"),
+        ("fonts/marianne.woff2", "font/woff2"),
+        ("photo.JPG", "image/jpeg"),
+        ("brochure.pdf", "application/pdf"),
+        ("archive.tar", "application/x-tar"),
+        ("LICENSE", "application/octet-stream"),
+    ],
+)
+def test_content_type_follows_the_extension(key, expected):
+    assert deploy.content_type_for(key) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("theme/css/site.3f9a2c1d.css", IMMUTABLE),
+        ("theme/js/forms-0123456789abcdef.js", IMMUTABLE),
+        ("theme/css/site.css", SHORT),
+        ("loiret/images/logo.svg", SHORT),
+        # A page is never immutable, whatever its name: its URL must show each new version.
+        ("offres/3f9a2c1d.html", SHORT),
+        ("index.html", SHORT),
+    ],
+)
+def test_only_fingerprinted_assets_are_cached_for_a_year(key, expected):
+    assert deploy.cache_control_for(key) == expected

@@ -1,0 +1,1 @@
+"""Operator tools: `tools.deploy` uploads the built site, `tools.codeowners` writes CODEOWNERS."""

@@ -1,0 +1,386 @@
+"""Upload the built site to its S3 bucket, delete what is gone, invalidate CloudFront.
+
+    python -m tools.deploy --stack territoires            # bucket and distribution from the stack
+    python -m tools.deploy --bucket B --distribution-id D # or given directly
+    python -m tools.deploy --stack territoires --dry-run  # print the plan, change nothing
+
+Only new and changed files are sent: a local file is unchanged when its MD5 equals the object's
+ETag, which S3 guarantees for single-part uploads without SSE-KMS (the site bucket uses SSE-S3).
+Uploading the same `output/` twice therefore sends nothing the second time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import mimetypes
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+DEFAULT_REGION = "eu-west-3"  # Paris; CloudFront itself is global
+DEFAULT_OUTPUT = "output"
+# The keys of template.yaml's Outputs that name the site bucket and its distribution.
+BUCKET_OUTPUT_KEY = "SiteBucketName"
+DISTRIBUTION_OUTPUT_KEY = "DistributionId"
+
+# A file whose name carries its content hash never changes under that name: cache it a year.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Everything else, HTML above all, must show a new deploy within minutes.
+SHORT = "public, max-age=300, must-revalidate"
+# `site.3f9a2c1d.css`, `app-3f9a2c1d7b.js`: a hex hash of 8+ characters just before the extension.
+FINGERPRINT = re.compile(r"[.-][0-9a-f]{8,64}\.[A-Za-z0-9]+$")
+
+# CloudFront bills invalidations per path, a wildcard counting as one: past this, send "/*".
+INVALIDATE_ALL_ABOVE = 25
+DELETE_BATCH = 1000  # the most keys one DeleteObjects call accepts
+
+# Explicit types first: the system's mime.types differs between machines, and a deploy must not.
+CONTENT_TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".xml": "application/xml",
+    ".atom.xml": "application/atom+xml",
+    ".rss.xml": "application/rss+xml",
+    ".ics": "text/calendar",
+    ".txt": "text/plain",
+    ".csv": "text/csv",
+    ".md": "text/markdown",
+    ".yml": "text/yaml",
+    ".yaml": "text/yaml",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".pdf": "application/pdf",
+}
+# Types that are text: served with an explicit charset, since the build writes UTF-8.
+TEXT_TYPES = {
+    "application/json",
+    "application/manifest+json",
+    "application/xml",
+    "application/atom+xml",
+    "application/rss+xml",
+    "image/svg+xml",
+}
+# Python's built-in table only (no system files), for the extensions not listed above.
+_FALLBACK_TYPES = mimetypes.MimeTypes(filenames=())
+
+
+class DeployError(Exception):
+    """A deploy that cannot go on; the message is for the operator, in French."""
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    """One file of the built site, as it should be stored."""
+
+    key: str
+    path: Path
+    md5: str
+    content_type: str
+    cache_control: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the site goes: a bucket, and the distribution to invalidate (if any)."""
+
+    bucket: str
+    distribution_id: str | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a deploy does: new and changed files to send, keys to delete."""
+
+    new: tuple[LocalFile, ...]
+    changed: tuple[LocalFile, ...]
+    deleted: tuple[str, ...]
+    unchanged: int
+
+    @property
+    def uploads(self) -> tuple[LocalFile, ...]:
+        """Files to send, assets before HTML so that no new page points at a missing asset."""
+        files = self.new + self.changed
+        return tuple(sorted(files, key=lambda f: (f.key.endswith(".html"), f.key)))
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.new or self.changed or self.deleted)
+
+    def invalidation_paths(self) -> list[str]:
+        """The URL paths CloudFront may hold stale: changed and deleted files, or "/*"."""
+        # New files were never served, so CloudFront has nothing of theirs to forget.
+        paths = sorted({p for f in self.changed for p in url_paths(f.key)} | self._deleted_paths())
+        if len(paths) > INVALIDATE_ALL_ABOVE:
+            return ["/*"]
+        return paths
+
+    def _deleted_paths(self) -> set[str]:
+        return {p for key in self.deleted for p in url_paths(key)}
+
+
+class Clients:
+    """AWS clients, each created on first use (after moto has started), or passed in."""
+
+    def __init__(self, region: str = DEFAULT_REGION, **given):
+        self.region = region
+        self._clients = dict(given)
+
+    def get(self, service: str):
+        """The client for `service` ("s3", "cloudfront", "cloudformation")."""
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=self.region)
+        return self._clients[service]
+
+
+def content_type_for(key: str) -> str:
+    """The Content-Type of a site file, with charset=utf-8 for text."""
+    name = key.rsplit("/", 1)[-1].lower()
+    # Longest suffix first, so that "feed.atom.xml" is a feed and not plain XML.
+    for suffix in sorted(CONTENT_TYPES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return _with_charset(CONTENT_TYPES[suffix])
+    guessed, _encoding = _FALLBACK_TYPES.guess_type(name, strict=False)
+    return _with_charset(guessed or "application/octet-stream")
+
+
+def _with_charset(content_type: str) -> str:
+    if content_type.startswith("text/") or content_type in TEXT_TYPES:
+        return f"{content_type}; charset=utf-8"
+    return content_type
+
+
+def cache_control_for(key: str) -> str:
+    """Long and immutable for fingerprinted assets, short for HTML and everything else."""
+    if key.endswith(".html") or not FINGERPRINT.search(key):
+        return SHORT
+    return IMMUTABLE
+
+
+def url_paths(key: str) -> list[str]:
+    """The URL paths under which CloudFront may cache an object (a directory's index too)."""
+    path = "/" + quote(key, safe="/~")
+    if key == "index.html" or key.endswith("/index.html"):
+        return [path, path.removesuffix("index.html")]
+    return [path]
+
+
+def md5_of(path: Path) -> str:
+    """The hex MD5 of a file, as S3 reports it in the ETag of a single-part upload."""
+    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+
+
+def scan_output(root: Path) -> dict[str, LocalFile]:
+    """Every file of the built site by key; hidden files (build caches) are not published."""
+    if not root.is_dir() or not any(root.iterdir()):
+        raise DeployError(f"{root}/ est vide ou absent : lancez d'abord `make publish`.")
+    files = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        key = path.relative_to(root).as_posix()
+        if _is_hidden(key):
+            continue
+        files[key] = LocalFile(
+            key, path, md5_of(path), content_type_for(key), cache_control_for(key)
+        )
+    return files
+
+
+def _is_hidden(key: str) -> bool:
+    # .well-known/ holds public files by convention (security.txt…): it is published.
+    return any(part.startswith(".") and part != ".well-known" for part in key.split("/"))
+
+
+def remote_objects(s3, bucket: str) -> dict[str, str]:
+    """The bucket's objects: key → ETag without its quotes."""
+    objects = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            objects[obj["Key"]] = obj["ETag"].strip('"')
+    return objects
+
+
+def make_plan(local: dict[str, LocalFile], remote: dict[str, str], force: bool = False) -> Plan:
+    """Compare the built site with the bucket: what to send, what to delete."""
+    new = tuple(f for key, f in local.items() if key not in remote)
+    changed = tuple(
+        f for key, f in local.items() if key in remote and (force or remote[key] != f.md5)
+    )
+    deleted = tuple(sorted(key for key in remote if key not in local))
+    return Plan(new, changed, deleted, len(local) - len(new) - len(changed))
+
+
+def upload(s3, bucket: str, file: LocalFile) -> None:
+    """Send one file with its headers; S3 checks the body against its MD5."""
+    body = file.path.read_bytes()
+    s3.put_object(
+        Bucket=bucket,
+        Key=file.key,
+        Body=body,
+        ContentType=file.content_type,
+        CacheControl=file.cache_control,
+        ContentMD5=base64.b64encode(bytes.fromhex(file.md5)).decode("ascii"),
+    )
+
+
+def delete(s3, bucket: str, keys: tuple[str, ...]) -> None:
+    """Delete `keys` in batches; a key S3 refuses to delete stops the deploy."""
+    for start in range(0, len(keys), DELETE_BATCH):
+        batch = [{"Key": key} for key in keys[start : start + DELETE_BATCH]]
+        response = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
+        if response.get("Errors"):
+            failed = ", ".join(e["Key"] for e in response["Errors"])
+            raise DeployError(f"Suppression refusée par S3 pour : {failed}")
+
+
+def invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
+    """Ask CloudFront to forget `paths`, in one batch; returns the invalidation id."""
+    response = cloudfront.create_invalidation(
+        DistributionId=distribution_id,
+        InvalidationBatch={
+            "Paths": {"Quantity": len(paths), "Items": paths},
+            # Unique per deploy: CloudFront would take a reused reference for a retry.
+            "CallerReference": f"deploy-{int(time.time())}-{uuid.uuid4().hex[:8]}",
+        },
+    )
+    return response["Invalidation"]["Id"]
+
+
+def stack_outputs(cloudformation, stack: str) -> dict[str, str]:
+    """A CloudFormation stack's outputs: key → value."""
+    stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+def target_from_outputs(
+    outputs: dict[str, str],
+    bucket_key: str = BUCKET_OUTPUT_KEY,
+    distribution_key: str = DISTRIBUTION_OUTPUT_KEY,
+) -> Target:
+    """The bucket and distribution named by a stack's outputs; the bucket is required."""
+    if bucket_key not in outputs:
+        known = ", ".join(sorted(outputs)) or "aucune"
+        raise DeployError(f"La pile n'a pas de sortie « {bucket_key} » (sorties : {known}).")
+    return Target(outputs[bucket_key], outputs.get(distribution_key))
+
+
+def format_plan(plan: Plan, target: Target, output: Path) -> list[str]:
+    """The plan as the operator reads it: counts, then each file with its headers."""
+    distribution = f" (CloudFront {target.distribution_id})" if target.distribution_id else ""
+    lines = [
+        f"Site : {output}/ → s3://{target.bucket}{distribution}",
+        f"Plan : {len(plan.uploads)} à envoyer ({len(plan.new)} nouveaux, "
+        f"{len(plan.changed)} modifiés), {len(plan.deleted)} à supprimer, "
+        f"{plan.unchanged} inchangés",
+    ]
+    width = max((len(f.key) for f in plan.uploads), default=0)
+    new_keys = {f.key for f in plan.new}
+    for f in plan.uploads:
+        mark = "+" if f.key in new_keys else "~"
+        lines.append(f"  {mark} {f.key.ljust(width)}  {f.content_type}  {f.cache_control}")
+    lines += [f"  - {key}" for key in plan.deleted]
+    paths = plan.invalidation_paths()
+    if target.distribution_id and paths:
+        lines.append(f"Invalidation CloudFront : {' '.join(paths)}")
+    return lines
+
+
+def apply_plan(plan: Plan, target: Target, clients: Clients) -> str | None:
+    """Send, then delete, then invalidate; returns the invalidation id, if one was made."""
+    s3 = clients.get("s3")
+    for file in plan.uploads:
+        upload(s3, target.bucket, file)
+    delete(s3, target.bucket, plan.deleted)
+    paths = plan.invalidation_paths()
+    if not (target.distribution_id and paths):
+        return None
+    return invalidate(clients.get("cloudfront"), target.distribution_id, paths)
+
+
+def deploy(
+    output: Path, target: Target, clients: Clients, dry_run: bool = False, force: bool = False
+) -> Plan:
+    """Plan the deploy of `output` to `target`, print it, and apply it unless `dry_run`."""
+    plan = make_plan(scan_output(output), remote_objects(clients.get("s3"), target.bucket), force)
+    print("\n".join(format_plan(plan, target, output)))
+    if dry_run:
+        print("Simulation (--dry-run) : rien n'a été modifié.")
+    elif plan.is_empty:
+        print("Rien à faire : le site en ligne est à jour.")
+    else:
+        invalidation = apply_plan(plan, target, clients)
+        done = f", invalidation {invalidation}" if invalidation else ""
+        print(f"Déployé{done}.")
+    return plan
+
+
+def resolve_target(args: argparse.Namespace, clients: Clients) -> Target:
+    """The target given on the command line, or read from the stack's outputs."""
+    if args.bucket:
+        return Target(args.bucket, args.distribution_id)
+    outputs = stack_outputs(clients.get("cloudformation"), args.stack)
+    target = target_from_outputs(outputs, args.bucket_output, args.distribution_output)
+    return Target(target.bucket, args.distribution_id or target.distribution_id)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line; either --stack or --bucket is required."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.deploy",
+        description="Envoie le site construit (output/) vers S3 et invalide CloudFront.",
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", help="pile CloudFormation dont les sorties nomment le bucket")
+    where.add_argument("--bucket", help="bucket S3 du site (sans passer par la pile)")
+    parser.add_argument("--distribution-id", help="distribution CloudFront à invalider")
+    parser.add_argument("--output", type=Path, default=Path(DEFAULT_OUTPUT), help="site construit")
+    parser.add_argument("--region", default=DEFAULT_REGION, help="région AWS (eu-west-3)")
+    parser.add_argument("--bucket-output", default=BUCKET_OUTPUT_KEY, help="sortie du bucket")
+    parser.add_argument(
+        "--distribution-output", default=DISTRIBUTION_OUTPUT_KEY, help="sortie de la distribution"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="affiche le plan, ne change rien")
+    parser.add_argument(
+        "--force", action="store_true", help="renvoie tout (après un changement des en-têtes)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None, clients: Clients | None = None) -> int:
+    """Command-line entry point; returns the exit status."""
+    args = parse_args(argv)
+    clients = clients or Clients(args.region)
+    try:
+        target = resolve_target(args, clients)
+        deploy(args.output, target, clients, dry_run=args.dry_run, force=args.force)
+    except DeployError as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 1
+    except (ClientError, BotoCoreError) as error:
+        print(f"Erreur AWS : {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
