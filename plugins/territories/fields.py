@@ -1,0 +1,603 @@
+"""Kinds of values an editor may write, each able to check a value and describe itself.
+
+A field spec (`Field`) pairs a key with a kind. The same specs drive validation (`check`), the
+JSON Schemas given to editors' IDEs (`schema`) and the content reference (`label`), so the
+three cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+
+import email_validator
+import phonenumbers
+
+from .errors import ContentError
+from .markup import LineDict, LineList, render_markdown
+
+INVALID = object()  # returned by a check that reported an error: nothing can be built from it
+
+
+@dataclass
+class FileContext:
+    """The file being checked: where its errors go and where its images must be."""
+
+    path: str
+    folder: Path
+    errors: list[ContentError]
+
+
+@dataclass(frozen=True)
+class Where:
+    """The place of one value: its file, dotted field path, line, and its text as written."""
+
+    ctx: FileContext
+    field: str
+    line: int
+    raw: str | None = None
+
+    def error(self, message: str) -> object:
+        """Record an error at this place; returns INVALID so checks can `return where.error()`."""
+        self.ctx.errors.append(ContentError(self.ctx.path, self.line, self.field, message))
+        return INVALID
+
+    def shown(self, value) -> str:
+        """The value as the editor wrote it, for quoting in a message."""
+        return self.raw if self.raw is not None else str(value)
+
+    def child(self, name: str, line: int, raw: str | None = None) -> Where:
+        """The place of a key of this mapping."""
+        path = f"{self.field}.{name}" if self.field else name
+        return Where(self.ctx, path, line, raw)
+
+    def item(self, index: int, line: int, raw: str | None = None) -> Where:
+        """The place of an item of this list."""
+        return Where(self.ctx, f"{self.field}[{index}]", line, raw)
+
+
+def describe(value) -> str:
+    """What an editor wrote, named in French: « une liste », « un nombre »…"""
+    if isinstance(value, bool):
+        return "un booléen (true/false)"
+    if isinstance(value, int | float):
+        return "un nombre"
+    if isinstance(value, dt.datetime):
+        return "une date et heure"
+    if isinstance(value, dt.date):
+        return "une date"
+    if isinstance(value, list):
+        return "une liste"
+    if isinstance(value, dict):
+        return "une section (clé: valeur)"
+    return "du texte"
+
+
+def suggestion(word: str, choices) -> str:
+    """« ; vouliez-vous dire « x » ? » when a choice is close to `word`, else ""."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" ; vouliez-vous dire « {close[0]} » ?" if close else ""
+
+
+def french_number(value: float) -> str:
+    """A number written the French way: 2,5 rather than 2.5."""
+    return format(value, "g").replace(".", ",")
+
+
+class Kind:
+    """A kind of value. Subclasses define check(), schema() and label."""
+
+    label = "valeur"
+
+    def check(self, value, where: Where):
+        """The value converted for the model, or INVALID after reporting errors at `where`."""
+        raise NotImplementedError
+
+    def schema(self) -> dict:
+        """A JSON Schema (draft 2020-12) fragment for this kind."""
+        raise NotImplementedError
+
+
+class Text(Kind):
+    """A non-empty string, optionally matching a pattern."""
+
+    label = "texte"
+
+    def __init__(self, pattern: str | None = None, expected: str | None = None, label=None):
+        self.pattern = pattern
+        self.expected = expected  # what the pattern means, in French
+        if label:
+            self.label = label
+
+    def check(self, value, where):
+        if not isinstance(value, str):
+            if not _is_scalar(value):
+                return where.error(f"texte attendu, trouvé {describe(value)}")
+            return where.error(
+                f"texte attendu, trouvé « {where.shown(value)} », lu comme {describe(value)} ; "
+                "mettez-le entre guillemets"
+            )
+        value = value.strip()
+        if not value:
+            return where.error("texte vide")
+        if self.pattern and not re.fullmatch(self.pattern, value):
+            return where.error(f"« {value} » n'est pas valide : {self.expected}")
+        return value
+
+    def schema(self):
+        result = {"type": "string", "minLength": 1}
+        if self.pattern:
+            result["pattern"] = f"^(?:{self.pattern})$"
+        return result
+
+
+def _is_scalar(value) -> bool:
+    return not isinstance(value, list | dict)
+
+
+class Markdown(Text):
+    """Text written in Markdown, rendered to HTML for the model."""
+
+    label = "texte (Markdown)"
+
+    def check(self, value, where):
+        text = super().check(value, where)
+        return text if text is INVALID else render_markdown(text)
+
+
+class Email(Text):
+    """An e-mail address (syntax only: no DNS look-up at build time)."""
+
+    label = "adresse e-mail"
+
+    def check(self, value, where):
+        text = super().check(value, where)
+        if text is INVALID:
+            return text
+        try:
+            email_validator.validate_email(text, check_deliverability=False)
+        except email_validator.EmailNotValidError:
+            return where.error(f"« {text} » n'est pas une adresse e-mail valide")
+        return text
+
+    def schema(self):
+        return {"type": "string", "format": "email"}
+
+
+class Phone(Text):
+    """A telephone number, French unless written with its country code (+…)."""
+
+    label = "numéro de téléphone"
+
+    def check(self, value, where):
+        text = super().check(value, where)
+        if text is INVALID:
+            return text
+        try:
+            number = phonenumbers.parse(text, "FR")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_possible_number(number):
+            return where.error(f"« {text} » n'est pas un numéro de téléphone (ex. 02 38 25 41 35)")
+        return text
+
+    def schema(self):
+        return {"type": "string", "pattern": r"^\+?[0-9][0-9 .()-]{5,}$"}
+
+
+class Colour(Text):
+    """A colour written #rrggbb; kept in lower case."""
+
+    label = "couleur #rrggbb"
+
+    def check(self, value, where):
+        if not isinstance(value, str) or not re.fullmatch(r"#[0-9a-fA-F]{6}", value.strip()):
+            return where.error(f"« {where.shown(value)} » n'est pas une couleur (#rrggbb attendu)")
+        return value.strip().lower()
+
+    def schema(self):
+        return {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"}
+
+
+class Choice(Kind):
+    """One of a fixed list of values."""
+
+    def __init__(self, values: tuple[str, ...]):
+        self.values = tuple(values)
+        self.label = "une valeur parmi : " + ", ".join(self.values)
+
+    def check(self, value, where):
+        if value not in self.values:
+            shown = where.shown(value)
+            allowed = ", ".join(self.values)
+            hint = suggestion(shown, self.values)
+            return where.error(f"« {shown} » n'est pas une valeur permise ({allowed}){hint}")
+        return value
+
+    def schema(self):
+        return {"type": "string", "enum": list(self.values)}
+
+
+class Integer(Kind):
+    """A whole number, at least `minimum`; true/false are not numbers."""
+
+    def __init__(self, minimum: int | None = None):
+        self.minimum = minimum
+        self.label = "nombre entier" + (f" ≥ {minimum}" if minimum is not None else "")
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return where.error(f"nombre entier attendu, trouvé {describe(value)}")
+        if self.minimum is not None and value < self.minimum:
+            return where.error(f"doit être au moins {self.minimum} (trouvé {value})")
+        return value
+
+    def schema(self):
+        result = {"type": "integer"}
+        if self.minimum is not None:
+            result["minimum"] = self.minimum
+        return result
+
+
+class Amount(Kind):
+    """A sum in euros, ≥ 0, kept as a Decimal (floats would round cents)."""
+
+    label = "montant en euros ≥ 0"
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return where.error(f"montant attendu (nombre, ex. 499), trouvé {describe(value)}")
+        if value < 0:
+            return where.error(f"le montant ne peut pas être négatif (trouvé {value})")
+        return Decimal(str(value))
+
+    def schema(self):
+        return {"type": "number", "minimum": 0}
+
+
+class Boolean(Kind):
+    """Yes or no, written true or false."""
+
+    label = "true ou false"
+
+    def check(self, value, where):
+        if not isinstance(value, bool):
+            return where.error(f"true ou false attendu, trouvé « {where.shown(value)} »")
+        return value
+
+    def schema(self):
+        return {"type": "boolean"}
+
+
+class Date(Kind):
+    """A calendar date written AAAA-MM-JJ."""
+
+    label = "date AAAA-MM-JJ"
+
+    def check(self, value, where):
+        if isinstance(value, dt.datetime):
+            return where.error("date sans heure attendue (AAAA-MM-JJ)")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        return where.error(
+            f"« {where.shown(value)} » n'est pas une date valide (AAAA-MM-JJ attendu)"
+        )
+
+    def schema(self):
+        return {"type": "string", "format": "date"}
+
+
+# What editors' IDEs check for a date-time: an offset (or Z) is required.
+DATETIME_WITH_OFFSET = (
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$"
+)
+
+
+class DateTime(Kind):
+    """A date and time with its offset from UTC, such as 2027-10-14T19:00:00+02:00."""
+
+    label = "date et heure avec fuseau (AAAA-MM-JJTHH:MM:SS+02:00)"
+    example = "2027-10-14T19:00:00+02:00"
+
+    def check(self, value, where):
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                value = None
+        if not isinstance(value, dt.datetime):
+            return where.error(
+                f"« {where.shown(value)} » n'est pas une date et heure valide (ex. {self.example})"
+            )
+        if value.tzinfo is None:
+            return where.error(
+                f"fuseau horaire manquant : ajoutez le décalage, ex. {self.example} "
+                "(+02:00 en été, +01:00 en hiver)"
+            )
+        return value
+
+    def schema(self):
+        return {
+            "type": "string",
+            "format": "date-time",
+            "pattern": DATETIME_WITH_OFFSET,
+        }
+
+
+class TextOrNumber(Kind):
+    """Text, or a number that becomes text (written the French way: 2,5)."""
+
+    label = "texte ou nombre"
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            return where.error(f"texte ou nombre attendu, trouvé {describe(value)}")
+        text = value.strip() if isinstance(value, str) else french_number(value)
+        return text or where.error("texte vide")
+
+    def schema(self):
+        return {"type": ["string", "number"]}
+
+
+class Code(Kind):
+    """An official code (INSEE, département): text, or a whole number that becomes text."""
+
+    label = 'code (texte ou nombre, ex. "41")'
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            return where.error(f'code attendu (ex. "41"), trouvé {describe(value)}')
+        text = str(value).strip()
+        if not re.fullmatch(r"[0-9A-Za-z]{1,5}", text):
+            return where.error(f'« {text} » n\'est pas un code valide (ex. "41", "2A")')
+        return text
+
+    def schema(self):
+        return {"type": ["string", "integer"], "pattern": "^[0-9A-Za-z]{1,5}$"}
+
+
+class Url(Text):
+    """A web address starting with https:// (or http://)."""
+
+    label = "adresse web (https://…)"
+
+    def __init__(self):
+        super().__init__(pattern=r"https?://[^\s]+", expected="une adresse web https://…")
+
+    def schema(self):
+        return {"type": "string", "format": "uri", "pattern": r"^https?://\S+$"}
+
+
+class Image(Text):
+    """A file of the territory folder, by relative path, e.g. images/logo.svg."""
+
+    label = "chemin d'image dans le dossier (ex. images/logo.svg)"
+    suffixes = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".avif", ".gif")
+
+    def check(self, value, where):
+        text = super().check(value, where)
+        if text is INVALID:
+            return text
+        relative = PurePosixPath(text)
+        if relative.is_absolute() or ".." in relative.parts:
+            return where.error(
+                f"« {text} » doit être un chemin relatif au dossier du territoire "
+                "(ex. images/logo.svg)"
+            )
+        if relative.suffix.lower() not in self.suffixes:
+            return where.error(f"« {text} » n'est pas une image ({', '.join(self.suffixes)})")
+        if not (where.ctx.folder / relative).is_file():
+            return where.error(f"le fichier « {text} » est introuvable dans {where.ctx.folder}/")
+        return text
+
+    def schema(self):
+        return {"type": "string", "pattern": r"^(?!/)(?!.*\.\.).+\.(svg|png|jpe?g|webp|avif|gif)$"}
+
+
+class Coordinates(Kind):
+    """[latitude, longitude] in decimal degrees."""
+
+    label = "[latitude, longitude]"
+
+    def check(self, value, where):
+        if not isinstance(value, list) or len(value) != 2:
+            return where.error("[latitude, longitude] attendu, ex. [47.6161, 1.5170]")
+        lat, lon = value
+        if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value):
+            return where.error("les coordonnées doivent être deux nombres, ex. [47.6161, 1.5170]")
+        if not -90 <= lat <= 90:
+            return where.error(f"latitude hors limites (-90 à 90) : {french_number(lat)}")
+        if not -180 <= lon <= 180:
+            return where.error(f"longitude hors limites (-180 à 180) : {french_number(lon)}")
+        return (float(lat), float(lon))
+
+    def schema(self):
+        return {
+            "type": "array",
+            "prefixItems": [
+                {"type": "number", "minimum": -90, "maximum": 90, "description": "Latitude"},
+                {"type": "number", "minimum": -180, "maximum": 180, "description": "Longitude"},
+            ],
+            "minItems": 2,
+            "maxItems": 2,
+        }
+
+
+class ListOf(Kind):
+    """A list of values of one kind; `unique` names a key that must differ between items."""
+
+    def __init__(self, item: Kind, min_items: int = 0, unique: str | None = None):
+        self.item = item
+        self.min_items = min_items
+        self.unique = unique
+        self.label = (
+            f"liste ({item.label})" if not isinstance(item, Record) else "liste de sections"
+        )
+
+    def check(self, value, where):
+        if not isinstance(value, list):
+            return where.error(f"liste attendue, trouvé {describe(value)}")
+        if len(value) < self.min_items:
+            return where.error("la liste ne doit pas être vide")
+        items = [self._check_item(value, index, where) for index in range(len(value))]
+        unique = self._unique(value, where) if self.unique else True
+        return tuple(items) if unique and INVALID not in items else INVALID
+
+    def _check_item(self, value: LineList, index: int, where: Where):
+        raw = value.raw.get(index) if isinstance(value, LineList) else None
+        line = value.line_of(index) if isinstance(value, LineList) else where.line
+        return self.item.check(value[index], where.item(index, line, raw))
+
+    def _unique(self, value: list, where: Where) -> bool:
+        """Report items whose `unique` key repeats an earlier one's, as written (before checks)."""
+        seen, ok = set(), True
+        for index, item in enumerate(value):
+            key = item.get(self.unique) if isinstance(item, dict) else None
+            if not isinstance(key, str):
+                continue
+            if key in seen:
+                line = item.line_of(self.unique) if isinstance(item, LineDict) else where.line
+                where.item(index, line).child(self.unique, line).error(
+                    f"« {key} » est déjà utilisé par un autre élément de la liste"
+                )
+                ok = False
+            seen.add(key)
+        return ok
+
+    def schema(self):
+        result = {"type": "array", "items": self.item.schema()}
+        if self.min_items:
+            result["minItems"] = self.min_items
+        return result
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a section: its kind, whether it is required, and its help for editors."""
+
+    key: str
+    kind: Kind
+    required: bool = False
+    description: str = ""
+    example: object = None
+    attr: str | None = None  # the model's attribute, when it differs from the key
+
+    @property
+    def name(self) -> str:
+        """The model attribute this field fills."""
+        return self.attr or self.key
+
+
+# A rule sees a section's converted values (by model attribute) and a function giving the place
+# of one of its keys; it checks what involves several fields (end after start…).
+Rule = Callable[[dict, Callable[[str], Where]], None]
+
+
+@dataclass
+class Record(Kind):
+    """A section of `key: value` pairs, checked field by field, then by its rules."""
+
+    fields: tuple[Field, ...]
+    model: type | None = None  # the dataclass built from the values; None keeps a dict
+    rules: tuple[Rule, ...] = ()
+    description: str = ""
+    label: str = field(default="section")
+
+    def field_of(self, key: str) -> Field | None:
+        """The spec of `key`, if it is one of this section's keys."""
+        return next((f for f in self.fields if f.key == key), None)
+
+    def check(self, value, where):
+        if not isinstance(value, dict):
+            return where.error(f"section attendue (clé: valeur), trouvé {describe(value)}")
+        if not isinstance(value, LineDict):  # plain dicts (tests, tools) have no line numbers
+            value = _with_lines(value, where.line)
+        self._report_unknown_keys(value, where)
+        values = {}
+        for spec in self.fields:
+            place = where.child(spec.key, value.line_of(spec.key), value.raw.get(spec.key))
+            if value.get(spec.key) is None:
+                if spec.required:
+                    values[spec.name] = place.error(_missing(spec, present=spec.key in value))
+                continue
+            values[spec.name] = spec.kind.check(value[spec.key], place)
+        rules_ok = self._apply_rules(values, value, where)
+        if (
+            not rules_ok
+            or INVALID in values.values()
+            or value.keys() - {f.key for f in self.fields}
+        ):
+            return INVALID
+        return self.model(**values) if self.model else values
+
+    def _apply_rules(self, values: dict, value: LineDict, where: Where) -> bool:
+        """Run the rules on the fields that are valid, so every error shows at once."""
+        errors_before = len(where.ctx.errors)
+        valid = {name: v for name, v in values.items() if v is not INVALID}
+        for rule in self.rules:
+            rule(valid, lambda key: where.child(key, value.line_of(key), value.raw.get(key)))
+        return len(where.ctx.errors) == errors_before
+
+    def _report_unknown_keys(self, value: LineDict, where: Where) -> None:
+        known = [f.key for f in self.fields]
+        for key in value:
+            if key not in known:
+                hint = suggestion(key, known) or " ; clés possibles : " + ", ".join(known)
+                where.child(key, value.line_of(key)).error(f"clé inconnue{hint}")
+
+    def schema(self):
+        result = {
+            "type": "object",
+            "properties": {f.key: field_schema(f) for f in self.fields},
+            "additionalProperties": False,
+        }
+        required = [f.key for f in self.fields if f.required]
+        if required:
+            result["required"] = required
+        if self.description:
+            result = {"description": self.description, **result}
+        return result
+
+
+def _missing(spec: Field, present: bool) -> str:
+    """The message for a required field that is absent or empty."""
+    example = (
+        f" (ex. {spec.key}: {spec.example})"
+        if _is_scalar(spec.example) and spec.example is not None
+        else ""
+    )
+    return ("champ obligatoire vide" if present else "champ obligatoire manquant") + example
+
+
+def _with_lines(value: dict, line: int) -> LineDict:
+    result = LineDict(line)
+    result.update(value)
+    return result
+
+
+def field_schema(spec: Field) -> dict:
+    """The JSON Schema of one field: its kind's, with the field's description and example."""
+    result = {}
+    if spec.description:
+        result["description"] = spec.description
+    result.update(spec.kind.schema())
+    if spec.example is not None:
+        result["examples"] = [_json_example(spec.example)]
+    return result
+
+
+def _json_example(example):
+    """An example as JSON can hold it (tuples become lists)."""
+    if isinstance(example, tuple | list):
+        return [_json_example(e) for e in example]
+    return example

@@ -1,0 +1,200 @@
+"""Load every `territories/<slug>/` folder into the typed models, or report every error.
+
+Public API (used by the Pelican generator and the checker):
+    load_territories(root, only=None) -> list[Territory]
+    ContentErrors, ContentError          (raised / carried on invalid content)
+    contrast_ratio(colour_a, colour_b)   (WCAG 2.1)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ContentError, ContentErrors
+from .fields import INVALID, FileContext, Record, Where
+from .markup import LineDict, YamlError, parse_yaml, render_markdown, split_front_matter
+from .model import Page, Placement, Territory
+from .schema import PAGE, PLACEMENT, TERRITORY
+from .validation import check_page_slug, contrast_ratio, is_slug
+
+__all__ = ["ContentError", "ContentErrors", "contrast_ratio", "load_territories"]
+
+TERRITORY_FILE = "territory.yaml"
+
+
+def load_territories(root: Path, only: str | None = None) -> list[Territory]:
+    """Every territory under `root` sorted by slug (or only the one named), fully validated."""
+    root = Path(root)
+    errors: list[ContentError] = []
+    territories = [
+        t for t in (_load_territory(f, errors) for f in _folders(root, only, errors)) if t
+    ]
+    if errors:
+        # File by file, top to bottom: the order an editor fixes them in.
+        raise ContentErrors(sorted(errors, key=lambda e: (e.path, e.line)))
+    return territories
+
+
+def _folders(root: Path, only: str | None, errors: list[ContentError]) -> list[Path]:
+    """The territory folders of `root`: every visible sub-folder, or the one named `only`."""
+    if not root.is_dir():
+        errors.append(ContentError(display(root), 1, "", "dossier des territoires introuvable"))
+        return []
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if only is None:
+        return folders
+    chosen = [f for f in folders if f.name == only]
+    if not chosen:
+        errors.append(
+            ContentError(display(root / only), 1, "", f"territoire « {only} » introuvable")
+        )
+    return chosen
+
+
+def display(path: Path) -> str:
+    """A path as editors see it: relative to the current directory when it is inside it."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
+
+
+def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | None:
+    """One territory with its placements and pages, or None after recording its errors."""
+    path = folder / TERRITORY_FILE
+    ctx = FileContext(display(path), Path(display(folder)), errors)
+    slug_ok = _check_folder_name(folder, ctx)
+    if not path.is_file():
+        ctx.errors.append(
+            ContentError(ctx.path, 1, "", f"fichier {TERRITORY_FILE} manquant dans le dossier")
+        )
+        values = INVALID
+    else:
+        values = _check_yaml_file(path, TERRITORY, ctx)
+    placements = _load_markdown_folder(folder / "placements", PLACEMENT, _placement, ctx)
+    pages = _load_markdown_folder(folder / "pages", PAGE, _page, ctx)
+    if values is INVALID or placements is INVALID or pages is INVALID or not slug_ok:
+        return None
+    return Territory(
+        slug=folder.name, source_dir=folder, placements=placements, pages=pages, **values
+    )
+
+
+def _check_folder_name(folder: Path, ctx: FileContext) -> bool:
+    """The folder name becomes the URL path: it must be a slug."""
+    if is_slug(folder.name):
+        return True
+    ctx.errors.append(
+        ContentError(
+            ctx.path,
+            1,
+            "",
+            f"le nom du dossier « {folder.name} » ne convient pas : lettres minuscules sans "
+            "accent, chiffres et tirets seulement (ex. loir-et-cher)",
+        )
+    )
+    return False
+
+
+def _read_text(path: Path, ctx: FileContext) -> str | None:
+    """The file's text, or None after reporting a file that is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        ctx.errors.append(ContentError(ctx.path, 1, "", "le fichier doit être enregistré en UTF-8"))
+        return None
+
+
+def _check_yaml_file(path: Path, spec: Record, ctx: FileContext):
+    """The checked values of a whole YAML file, or INVALID."""
+    text = _read_text(path, ctx)
+    return INVALID if text is None else _check_yaml_text(text, 1, spec, ctx)
+
+
+def _check_yaml_text(text: str, first_line: int, spec: Record, ctx: FileContext):
+    """The checked values of YAML `text` starting at `first_line` of ctx's file, or INVALID."""
+    try:
+        data, duplicates = parse_yaml(text, first_line)
+    except YamlError as error:
+        ctx.errors.append(ContentError(ctx.path, error.line, "", error.message))
+        return INVALID
+    for line, key in duplicates:
+        ctx.errors.append(
+            ContentError(ctx.path, line, key, "clé écrite deux fois ; gardez-en une seule")
+        )
+    if not isinstance(data, LineDict):
+        ctx.errors.append(
+            ContentError(ctx.path, first_line, "", "des champs « clé: valeur » sont attendus")
+        )
+        return INVALID
+    values = spec.check(data, Where(ctx, "", data.line))
+    return INVALID if duplicates else values
+
+
+def _load_markdown_folder(folder: Path, spec: Record, build, parent: FileContext):
+    """(model, …) of every `*.md` of `folder` sorted by name, or INVALID after errors."""
+    if not folder.is_dir():
+        return ()
+    results = []
+    for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+        ctx = FileContext(display(path), parent.folder, parent.errors)
+        if path.suffix != ".md" or not path.is_file():
+            ctx.errors.append(
+                ContentError(
+                    ctx.path, 1, "", "seuls des fichiers .md sont attendus dans ce dossier"
+                )
+            )
+            results.append(INVALID)
+            continue
+        results.append(_load_markdown_file(path, spec, build, ctx))
+    return INVALID if INVALID in results else tuple(results)
+
+
+def _load_markdown_file(path: Path, spec: Record, build, ctx: FileContext):
+    """One placement or page: front matter checked against `spec`, body rendered."""
+    text = _read_text(path, ctx)
+    if text is None:
+        return INVALID
+    name_ok = build.check_name(path.stem, Where(ctx, "", 1))
+    parts = split_front_matter(text)
+    if parts is None:
+        ctx.errors.append(
+            ContentError(
+                ctx.path,
+                1,
+                "",
+                "en-tête manquant : le fichier doit commencer par une ligne ---, puis les champs "
+                "(title: …), puis une ligne ---, puis le texte",
+            )
+        )
+        return INVALID
+    front, front_line, body, _body_line = parts
+    values = _check_yaml_text(front, front_line, spec, ctx)
+    if values is INVALID or not name_ok:
+        return INVALID
+    return build(path, values, render_markdown(body))
+
+
+def _placement(path: Path, values: dict, body_html: str) -> Placement:
+    return Placement(id=path.stem, body_html=body_html, source_path=path, **values)
+
+
+def _page(path: Path, values: dict, body_html: str) -> Page:
+    return Page(slug=path.stem, body_html=body_html, source_path=path, **values)
+
+
+def _check_placement_name(name: str, where: Where) -> bool:
+    """A placement's file name is its id and URL path: it must be a slug."""
+    if is_slug(name):
+        return True
+    where.error(
+        f"le nom de fichier « {name}.md » ne convient pas : lettres minuscules sans accent, "
+        "chiffres et tirets seulement (ex. remplacement-mg-blois.md)"
+    )
+    return False
+
+
+_placement.check_name = _check_placement_name
+_page.check_name = check_page_slug

@@ -1,0 +1,141 @@
+"""Reading the editors' files: YAML that remembers line numbers, front matter, Markdown."""
+
+from __future__ import annotations
+
+import markdown as _markdown
+import yaml
+
+from .errors import ContentError
+
+# Markdown extensions: tables, footnotes, attribute lists (`extra`) and lists that behave as
+# editors expect (`sane_lists`); nothing that fetches anything or runs code.
+MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
+
+
+class LineDict(dict):
+    """A YAML mapping that knows on which line it starts and on which line each key is."""
+
+    def __init__(self, line: int):
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+        self.raw: dict[str, str] = {}  # the text of plain scalars, for messages
+
+    def line_of(self, key: str) -> int:
+        """The line of `key`, or of the mapping itself when the key is absent."""
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A YAML sequence that knows the line of each of its items."""
+
+    def __init__(self, line: int):
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+        self.raw: dict[int, str] = {}
+
+    def line_of(self, index: int) -> int:
+        """The line of item `index`."""
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class YamlError(Exception):
+    """A file that is not valid YAML, with the line where the parser stopped."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def render_markdown(text: str) -> str:
+    """HTML of an editor's Markdown text."""
+    return _markdown.markdown(text, extensions=list(MARKDOWN_EXTENSIONS), output_format="html")
+
+
+def parse_yaml(text: str, first_line: int = 1) -> tuple[object, list[tuple[int, str]]]:
+    """(document as LineDict/LineList/scalars, [(line, key) of duplicated keys])."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = first_line + (mark.line if mark else 0)
+        raise YamlError(line, _yaml_problem(error)) from None
+    if node is None:
+        return None, []
+    builder = _Builder(first_line)
+    return builder.build(node), builder.duplicates
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    """A French sentence around PyYAML's English diagnosis."""
+    problem = error.problem or error.context or "syntaxe incorrecte"
+    return f"YAML invalide ({problem}) : vérifiez l'indentation, les deux-points et les guillemets"
+
+
+class _Builder:
+    """Turns composed YAML nodes into Python values that remember their lines."""
+
+    def __init__(self, first_line: int):
+        self.first_line = first_line
+        self.constructor = yaml.SafeLoader("")
+        self.duplicates: list[tuple[int, str]] = []  # (line, key) of keys written twice
+
+    def line(self, node: yaml.Node) -> int:
+        return self.first_line + node.start_mark.line
+
+    def build(self, node: yaml.Node):
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return self.sequence(node)
+        return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode) -> LineDict:
+        self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
+        result = LineDict(self.line(node))
+        for key_node, value_node in node.value:
+            # The key as written: YAML 1.1 would read `no:` or `on:` as booleans.
+            key = str(key_node.value)
+            if key in result:
+                self.duplicates.append((self.line(key_node), key))
+            result[key] = self.build(value_node)
+            result.key_lines[key] = self.line(key_node)
+            if isinstance(value_node, yaml.ScalarNode):
+                result.raw[key] = value_node.value
+        return result
+
+    def sequence(self, node: yaml.SequenceNode) -> LineList:
+        result = LineList(self.line(node))
+        for index, item in enumerate(node.value):
+            result.append(self.build(item))
+            result.item_lines.append(self.line(item))
+            if isinstance(item, yaml.ScalarNode):
+                result.raw[index] = item.value
+        return result
+
+    def scalar(self, node: yaml.ScalarNode):
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            # An impossible timestamp such as 2027-02-30: keep the text, validation explains.
+            return node.value
+
+
+def split_front_matter(text: str) -> tuple[str, int, str, int] | None:
+    """(front matter, its first line, body, body's first line), or None without front matter."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].strip() == "---":
+            front = "".join(lines[1:index])
+            body = "".join(lines[index + 1 :])
+            return front, 2, body, index + 2
+    return None
+
+
+def yaml_error(path: str, error: YamlError) -> ContentError:
+    """The ContentError of a YAML syntax error."""
+    return ContentError(path, error.line, "", error.message)
