@@ -1,0 +1,104 @@
+"""What every benchmark script shares: run a build as a child process and measure it."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PELICAN = str(VENV_BIN / "pelican") if (VENV_BIN / "pelican").exists() else "pelican"
+HUGO = shutil.which("hugo") or "/usr/bin/hugo"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One child process run: wall and CPU seconds, peak resident memory in MiB."""
+
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+
+
+class BuildFailed(RuntimeError):
+    """A build command exited with a non-zero status."""
+
+
+def build_env() -> dict[str, str]:
+    """The environment `make html` gives Pelican: our plugin and functions importable."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "plugins"), str(ROOT / "functions")])
+    env.pop("TERRITORY", None)  # a standalone build would change the page count
+    return env
+
+
+def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> Measure:
+    """Run `cmd`, wait for it with wait4 so its own rusage (CPU, peak RSS) is read."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env or build_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    # Read the output before waiting, or a chatty build would block on a full pipe.
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = output.decode(errors="replace")[-3000:]
+        raise BuildFailed(f"{' '.join(cmd)} → code {proc.returncode}\n{tail}")
+    # Linux reports ru_maxrss in KiB.
+    return Measure(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def our_build_cmd(territories: Path, output: Path, extra: dict | None = None) -> list[str]:
+    """Our build, as `make html` runs it, pointed at another corpus and output folder."""
+    overrides = {
+        "TERRITORIES_PATH": str(territories),
+        "OUTPUT_PATH": str(output),
+        # Keep the real catalogue of the checkout untouched.
+        "FORMS_CATALOGUE_PATH": str(output.parent / f"{output.name}-catalogue.json"),
+        **(extra or {}),
+    }
+    cmd = [PELICAN, "--settings", str(ROOT / "pelicanconf.py"), "--fatal", "errors"]
+    for key, value in overrides.items():
+        cmd += ["-e", f"{key}={json.dumps(value)}"]
+    return cmd
+
+
+def html_pages(folder: Path) -> list[Path]:
+    """Every HTML file under `folder`, sorted."""
+    return sorted(folder.rglob("*.html"))
+
+
+def median_measure(measures: list[Measure]) -> Measure:
+    """The median of each figure over several runs."""
+    return Measure(
+        statistics.median(m.wall_s for m in measures),
+        statistics.median(m.cpu_s for m in measures),
+        statistics.median(m.peak_rss_mib for m in measures),
+    )
+
+
+def fresh_dir(path: Path) -> Path:
+    """An empty folder at `path` (removed first if it exists)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def note(message: str) -> None:
+    """Progress on stderr, so stdout stays the report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def children_rusage() -> resource.struct_rusage:
+    """Cumulated rusage of finished children (for callers timing several processes)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN)
