@@ -13,8 +13,10 @@ import argparse
 import datetime as dt
 import random
 import re
+import struct
 import sys
 import unicodedata
+import zlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -241,6 +243,8 @@ def territory_yaml(slug: str, kind: str, name: str, rng: random.Random) -> str:
         f"tagline: {q(f'Soigner et vivre en {place}, {rng.choice(COMPLEMENTS)}')}",
         "intro: |",
         *("  " + line for line in paragraph(rng, 4).splitlines()),
+        "owners:",
+        f"  - '@{slug}/communication'",
         "brand:",
         f'  primary: "{dark_colour(rng)}"',
         f'  accent: "{dark_colour(rng)}"',
@@ -398,6 +402,7 @@ def welcomers_yaml(rng: random.Random) -> list[str]:
             f"    bio: {q(rng.choice(EXTRAS) + ' ' + sentence(rng))}",
             f"    topics: [{topics}]",
             f"    languages: [{languages}]",
+            f"    photo: images/{slugify(name)}.png",
         ]
     return lines
 
@@ -490,6 +495,32 @@ def logo_svg(name: str, colour: str) -> str:
     )
 
 
+def portrait_png(rng: random.Random, size: int = 120) -> bytes:
+    """A small PNG standing in for a welcomer's photo: a soft gradient with grain (~10 KB)."""
+    base = [rng.randrange(60, 200) for _ in range(3)]
+    rows = []
+    for y in range(size):
+        row = bytearray([0])  # filter type None
+        for x in range(size):
+            shade = (x + y) * 40 // size
+            row += bytes(min(255, c + shade + rng.randrange(3)) for c in base)
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        (
+            chunk(b"IHDR", header),
+            chunk(b"IDAT", zlib.compress(b"".join(rows), 9)),
+            chunk(b"IEND", b""),
+        )
+    )
+
+
 def write_territory(dest: Path, index: int) -> str:
     """Write territory number `index` under dest/<slug>/ and return its slug."""
     rng = random.Random(SEED * 1000 + index)
@@ -502,6 +533,8 @@ def write_territory(dest: Path, index: int) -> str:
     (folder / "territory.yaml").write_text(yaml_text, encoding="utf-8")
     primary = re.search(r'primary: "(#[0-9a-f]{6})"', yaml_text).group(1)
     (folder / "images" / "logo.svg").write_text(logo_svg(name, primary), encoding="utf-8")
+    for welcomer_id in re.findall(r"^  - id: (\S+)$", yaml_text, re.M):
+        (folder / "images" / f"{welcomer_id}.png").write_bytes(portrait_png(rng))
     write_placements(folder / "placements", rng)
     write_pages(folder / "pages", rng)
     return slug
