@@ -59,8 +59,7 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, list[tuple[int, 
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = first_line + (mark.line if mark else 0)
+        line = first_line + _yaml_error_line(error)
         raise YamlError(line, _yaml_problem(error)) from None
     if node is None:
         return None, []
@@ -68,10 +67,45 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, list[tuple[int, 
     return builder.build(node), builder.duplicates
 
 
+def _yaml_error_line(error: yaml.MarkedYAMLError) -> int:
+    """0-based line to show: where an unclosed quote or bracket opened, else where YAML stopped."""
+    context = error.context or ""
+    unclosed = "while scanning a quoted" in context or "while parsing a flow" in context
+    mark = error.context_mark if unclosed and error.context_mark else error.problem_mark
+    mark = mark or error.context_mark
+    return mark.line if mark else 0
+
+
+# PyYAML's diagnoses of the mistakes editors make most, explained in French.
+_YAML_PROBLEMS = (
+    (
+        "mapping values are not allowed",
+        "deux-points inattendu : un texte qui contient « : » doit être entre guillemets, "
+        "sinon vérifiez l'indentation",
+    ),
+    (
+        "cannot start any token",
+        "caractère interdit ici (une tabulation ? indentez avec des espaces)",
+    ),
+    ("could not find expected ':'", "deux-points manquant après une clé, ou guillemet non fermé"),
+    ("found unexpected end of stream", "guillemet ou crochet non fermé"),
+    ("expected <block end>", "indentation incorrecte"),
+    ("expected ',' or ']'", "crochet non fermé ou virgule manquante dans une liste [a, b]"),
+    ("expected ',' or '}'", "accolade non fermée ou virgule manquante"),
+    ("found undefined alias", "alias (*nom) inconnu"),
+)
+
+
 def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
-    """A French sentence around PyYAML's English diagnosis."""
-    problem = error.problem or error.context or "syntaxe incorrecte"
-    return f"YAML invalide ({problem}) : vérifiez l'indentation, les deux-points et les guillemets"
+    """A French explanation of PyYAML's diagnosis."""
+    problem = error.problem or error.context or ""
+    for english, french in _YAML_PROBLEMS:
+        if english in problem or english in (error.context or ""):
+            return f"YAML invalide : {french}"
+    return (
+        f"YAML invalide ({problem or 'syntaxe incorrecte'}) : vérifiez l'indentation, "
+        "les deux-points et les guillemets"
+    )
 
 
 class _Builder:
