@@ -1,0 +1,158 @@
+"""The e-mails of a submission: the notification to the territory, the sender's acknowledgement.
+
+Header values are built only from validated fields and the catalogue, and pass through
+`header_text`, which removes line breaks and defuses RFC 2047 encoded words: on Python up to
+3.11.9/3.12.4 (CVE-2024-6923) a value such as "=?UTF-8?Q?=0A?=Bcc: x" became a real header.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from .catalogue import TerritoryInfo
+from .matching import best_welcomers
+from .ports import PACK_ORDER, Submission
+from .rendering import render
+
+NOTIFY = "notify"
+ACKNOWLEDGEMENT = "acknowledgement"
+MESSAGES = (NOTIFY, ACKNOWLEDGEMENT)
+FORM_TITLE = {"welcomer-request": "Demande de welcomer", PACK_ORDER: "Commande de coffrets"}
+LABELS = {
+    "first_name": "Prénom",
+    "last_name": "Nom",
+    "email": "E-mail",
+    "phone": "Téléphone",
+    "profession": "Profession",
+    "placement": "Offre",
+    "arrival": "Arrivée envisagée",
+    "partner_occupation": "Métier du conjoint",
+    "children_ages": "Âge des enfants",
+    "interests": "Centres d'intérêt",
+    "organisation": "Organisation",
+    "organisation_kind": "Type d'organisation",
+    "siret": "SIRET",
+    "street": "Adresse de livraison",
+    "postal_code": "Code postal",
+    "city": "Commune",
+    "quantity": "Quantité",
+    "purchase_order": "Bon de commande",
+    "message": "Message",
+}
+ENCODED_WORD_START = re.compile(r"=\s*\?")
+
+
+def header_text(value: str, max_length: int = 200) -> str:
+    """One safe header line: no line breaks or control characters, no encoded word."""
+    text = " ".join(str(value).splitlines())
+    text = "".join(" " if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in text)
+    # "=?" opens an encoded word, which the parser would decode (CVE-2024-6923): break it.
+    while ENCODED_WORD_START.search(text):
+        text = ENCODED_WORD_START.sub("= ", text)
+    return re.sub(" +", " ", text).strip()[:max_length]
+
+
+def _address(addr_spec: str, display_name: str = "") -> Address:
+    """An Address from a validated e-mail; the display name goes through header_text."""
+    if any(c in addr_spec for c in '\r\n"<>,; ') or "=?" in addr_spec:
+        raise ValueError("unsafe address")
+    return Address(display_name=header_text(display_name), addr_spec=addr_spec)
+
+
+def _from_address(mail_from: str) -> Address:
+    name, addr = parseaddr(mail_from)
+    return _address(addr, name)
+
+
+def _full_name(fields: dict) -> str:
+    return f"{fields.get('first_name', '')} {fields.get('last_name', '')}".strip()
+
+
+def _new_message(submission: Submission, subject: str, mail_from: str) -> EmailMessage:
+    message = EmailMessage(policy=SMTP)
+    sender = _from_address(mail_from)
+    message["From"] = sender
+    message["Subject"] = header_text(subject, 250)
+    message["Date"] = format_datetime(submission.received_at)
+    message["Message-ID"] = make_msgid(domain=sender.domain or None)
+    message["X-Submission-Id"] = header_text(submission.id)
+    return message
+
+
+def _attach(message: EmailMessage, template: str, context: dict) -> None:
+    message.set_content(render(f"{template}.txt", **context))
+    message.add_alternative(render(f"{template}.html", **context), subtype="html")
+
+
+def _rows(fields: dict, placement) -> list[tuple[str, object]]:
+    """(label, value) of every filled field but the message, in a fixed order."""
+    rows = []
+    for name, label in LABELS.items():
+        if name not in fields or name == "message":
+            continue
+        value = fields[name]
+        if isinstance(value, list):
+            value = ", ".join(value)
+        elif name == "placement" and placement is not None:
+            value = f"{placement.title} ({value})"
+        rows.append((label, value))
+    return rows
+
+
+def _context(submission: Submission, territory: TerritoryInfo) -> dict:
+    fields = submission.fields
+    placement = territory.placements.get(fields.get("placement", ""))
+    return {
+        "submission": submission,
+        "territory": territory,
+        "fields": fields,
+        "message": fields.get("message"),
+        "rows": _rows(fields, placement),
+        "name": _full_name(fields),
+        "form_title": FORM_TITLE[submission.form],
+        "pricing": submission.pricing,
+        "placement": placement,
+        "matches": best_welcomers(territory, fields) if submission.form != PACK_ORDER else [],
+    }
+
+
+def notification(submission: Submission, territory: TerritoryInfo, mail_from: str) -> EmailMessage:
+    """The message to the territory's notify list, Reply-To the sender."""
+    context = _context(submission, territory)
+    subject = f"[{territory.name}] {context['form_title']} — {context['name']}"
+    message = _new_message(submission, subject, mail_from)
+    message["To"] = [_address(a) for a in territory.notify]
+    message["Reply-To"] = _address(submission.fields["email"], context["name"])
+    _attach(message, "notify", context)
+    return message
+
+
+def acknowledgement(
+    submission: Submission, territory: TerritoryInfo, mail_from: str
+) -> EmailMessage:
+    """The message to the sender: what happens next (for an order: reference and amounts)."""
+    context = _context(submission, territory)
+    subject = f"[{territory.name}] Nous avons bien reçu votre {context['form_title'].lower()}"
+    message = _new_message(submission, subject, mail_from)
+    message["To"] = _address(submission.fields["email"], context["name"])
+    message["Reply-To"] = _address(
+        territory.contact_email, territory.contact_name or territory.name
+    )
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-reply loops
+    _attach(message, "acknowledgement", context)
+    return message
+
+
+def compose(
+    submission: Submission, territory: TerritoryInfo, mail_from: str
+) -> dict[str, EmailMessage]:
+    """Both messages of a submission, by name (NOTIFY, ACKNOWLEDGEMENT)."""
+    return {
+        NOTIFY: notification(submission, territory, mail_from),
+        ACKNOWLEDGEMENT: acknowledgement(submission, territory, mail_from),
+    }
