@@ -525,7 +525,7 @@ class Record(Kind):
         self._report_unknown_keys(value, where)
         values = {}
         for spec in self.fields:
-            place = where.child(spec.key, value.line_of(spec.key), value.raw.get(spec.key))
+            place = where.child(spec.key, _line_of(value, spec.key, where), value.raw.get(spec.key))
             if value.get(spec.key) is None:
                 if spec.required:
                     values[spec.name] = place.error(_missing(spec, present=spec.key in value))
@@ -545,7 +545,9 @@ class Record(Kind):
         errors_before = len(where.ctx.errors)
         valid = {name: v for name, v in values.items() if v is not INVALID}
         for rule in self.rules:
-            rule(valid, lambda key: where.child(key, value.line_of(key), value.raw.get(key)))
+            rule(
+                valid, lambda key: where.child(key, _line_of(value, key, where), value.raw.get(key))
+            )
         return len(where.ctx.errors) == errors_before
 
     def _report_unknown_keys(self, value: LineDict, where: Where) -> None:
@@ -567,6 +569,11 @@ class Record(Kind):
         if self.description:
             result = {"description": self.description, **result}
         return result
+
+
+def _line_of(value: LineDict, key: str, where: Where) -> int:
+    """The line of `key`; for an absent key, the line of the section's own key (brand:)."""
+    return value.key_lines.get(key, where.line)
 
 
 def _missing(spec: Field, present: bool) -> str:
