@@ -73,7 +73,7 @@ def _full_name(fields: dict) -> str:
     return f"{fields.get('first_name', '')} {fields.get('last_name', '')}".strip()
 
 
-def _new_message(submission: Submission, subject: str, mail_from: str) -> EmailMessage:
+def _new_message(submission: Submission, kind: str, subject: str, mail_from: str) -> EmailMessage:
     message = EmailMessage(policy=SMTP)
     sender = _from_address(mail_from)
     message["From"] = sender
@@ -81,6 +81,7 @@ def _new_message(submission: Submission, subject: str, mail_from: str) -> EmailM
     message["Date"] = format_datetime(submission.received_at)
     message["Message-ID"] = make_msgid(domain=sender.domain or None)
     message["X-Submission-Id"] = header_text(submission.id)
+    message["X-Forms-Message"] = kind  # NOTIFY or ACKNOWLEDGEMENT: lets outbox readers sort
     return message
 
 
@@ -125,7 +126,7 @@ def notification(submission: Submission, territory: TerritoryInfo, mail_from: st
     """The message to the territory's notify list, Reply-To the sender."""
     context = _context(submission, territory)
     subject = f"[{territory.name}] {context['form_title']} — {context['name']}"
-    message = _new_message(submission, subject, mail_from)
+    message = _new_message(submission, NOTIFY, subject, mail_from)
     message["To"] = [_address(a) for a in territory.notify]
     message["Reply-To"] = _address(submission.fields["email"], context["name"])
     _attach(message, "notify", context)
@@ -138,7 +139,7 @@ def acknowledgement(
     """The message to the sender: what happens next (for an order: reference and amounts)."""
     context = _context(submission, territory)
     subject = f"[{territory.name}] Nous avons bien reçu votre {context['form_title'].lower()}"
-    message = _new_message(submission, subject, mail_from)
+    message = _new_message(submission, ACKNOWLEDGEMENT, subject, mail_from)
     message["To"] = _address(submission.fields["email"], context["name"])
     message["Reply-To"] = _address(
         territory.contact_email, territory.contact_name or territory.name

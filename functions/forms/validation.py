@@ -327,44 +327,46 @@ def started_at(value, ctx):
 
 # --- The two forms. -------------------------------------------------------------------------
 
-COMMON = {
+FIELDS = {
     "territory": Field(territory_slug, True, "Indiquez le territoire."),
+    "organisation": Field(text(200), True, "Indiquez le nom de votre organisation."),
+    "organisation_kind": Field(organisation_kind, True, "Choisissez le type d'organisation."),
+    "siret": Field(siret, True, "Indiquez le numéro SIRET de votre organisation."),
     "first_name": Field(person_name, True, "Indiquez votre prénom."),
     "last_name": Field(person_name, True, "Indiquez votre nom."),
     "email": Field(email, True, "Indiquez votre adresse e-mail."),
     "phone": Field(phone),
+    "profession": Field(text(120), True, "Indiquez votre profession."),
+    "placement": Field(placement),
+    "arrival": Field(arrival),
+    "partner_occupation": Field(text(120)),
+    "children_ages": Field(children_ages),
+    "interests": Field(interests),
+    "street": Field(text(200), True, "Indiquez l'adresse de livraison."),
+    "postal_code": Field(postal_code, True, "Indiquez le code postal."),
+    "city": Field(text(100), True, "Indiquez la commune."),
+    "quantity": Field(quantity, True, "Indiquez le nombre de coffrets."),
+    "purchase_order": Field(text(60)),
     "message": Field(text(4000, multiline=True)),
-    "consent": Field(
-        consent,
-        True,
-        "Vous devez accepter le traitement de vos données pour envoyer ce formulaire.",
-    ),
+    "consent": Field(consent, True, "Vous devez accepter le traitement de vos données."),
     HONEYPOT: Field(honeypot),
     STARTED_AT: Field(started_at),
 }
-
+COMMON_TAIL = ("message", "consent", HONEYPOT, STARTED_AT)
+# Each form's fields in display order: errors are listed, and the correction page built, so.
 SPECS: dict[str, dict[str, Field]] = {
-    WELCOMER_REQUEST: {
-        **COMMON,
-        "profession": Field(text(120), True, "Indiquez votre profession."),
-        "placement": Field(placement),
-        "arrival": Field(arrival),
-        "partner_occupation": Field(text(120)),
-        "children_ages": Field(children_ages),
-        "interests": Field(interests),
-    },
-    PACK_ORDER: {
-        **COMMON,
-        "organisation": Field(text(200), True, "Indiquez le nom de votre organisation."),
-        "organisation_kind": Field(organisation_kind, True, "Choisissez le type d'organisation."),
-        "siret": Field(siret, True, "Indiquez le numéro SIRET de votre organisation."),
-        "street": Field(text(200), True, "Indiquez l'adresse de livraison."),
-        "postal_code": Field(postal_code, True, "Indiquez le code postal."),
-        "city": Field(text(100), True, "Indiquez la commune."),
-        "quantity": Field(quantity, True, "Indiquez le nombre de coffrets."),
-        "purchase_order": Field(text(60)),
-    },
-}
+    form: {name: FIELDS[name] for name in names + COMMON_TAIL}
+    for form, names in {
+        WELCOMER_REQUEST: (
+            "territory", "first_name", "last_name", "email", "phone", "profession", "placement",
+            "arrival", "partner_occupation", "children_ages", "interests",
+        ),
+        PACK_ORDER: (
+            "territory", "organisation", "organisation_kind", "siret", "first_name", "last_name",
+            "email", "phone", "street", "postal_code", "city", "quantity", "purchase_order",
+        ),
+    }.items()
+}  # fmt: skip
 
 # Fields of the correction page, in display order (the honeypot and timer are not shown).
 FIELD_ORDER = {

@@ -1,0 +1,330 @@
+"""The local server behind `make serve`: the built site and the forms API on one origin.
+
+    python -m forms.local --root output --port 8000
+
+Static files from `--root`; POST /api/welcomer-request and /api/pack-order, and their GET
+/correction pages, go through `forms.http.handle` in API Gateway v2 events, as on AWS. The store
+is `var/submissions.sqlite3`; e-mails go to `var/outbox/*.eml`, or over SMTP when SMTP_HOST is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import logging
+import mimetypes
+import os
+import posixpath
+import secrets
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from .app import App, Settings
+from .catalogue import CatalogueError, load_catalogue
+from .http import handle
+from .local_store import SQLiteStore
+from .mailers import OutboxMailer, mailer_from_env
+from .ports import PACK_ORDER, WELCOMER_REQUEST
+from .tokens import new_key
+from .worker import DeliveryWorker
+
+log = logging.getLogger("forms")
+ROUTES = {"/api/welcomer-request": WELCOMER_REQUEST, "/api/pack-order": PACK_ORDER}
+TOO_LARGE = "Le formulaire envoyé est trop volumineux (32 Ko au maximum)."
+MAX_READ_BYTES = 1024 * 1024  # larger bodies are refused unread (API Gateway caps at 10 MB)
+EXTRA_TYPES = {
+    ".ics": "text/calendar",
+    ".webmanifest": "application/manifest+json",
+    ".xml": "application/xml",
+    ".svg": "image/svg+xml",
+    ".js": "text/javascript",
+    ".woff2": "font/woff2",
+    ".json": "application/json",
+    ".atom": "application/atom+xml",
+}
+TEXT_TYPES = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "image/svg+xml",
+)
+
+
+def content_type(path: Path) -> str:
+    """The Content-Type of a static file, with a UTF-8 charset for text."""
+    kind = EXTRA_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    kind = kind or "application/octet-stream"
+    return (
+        f"{kind}; charset=utf-8" if kind.startswith(TEXT_TYPES) or kind.endswith("+xml") else kind
+    )
+
+
+def token_key(var: Path) -> bytes:
+    """FORM_TOKEN_KEY, else a key generated once and kept in var/form_token.key."""
+    if os.environ.get("FORM_TOKEN_KEY"):
+        return os.environ["FORM_TOKEN_KEY"].encode("ascii")
+    path = var / "form_token.key"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(new_key())
+    return path.read_bytes().strip()
+
+
+def build_event(method: str, target: str, headers, body: bytes, client: str) -> dict:
+    """An API Gateway HTTP API payload v2 event, as AWS would build it for this request."""
+    url = urlsplit(target)
+    merged: dict[str, str] = {}
+    for name, value in headers.items():  # repeated headers are joined by commas, as on AWS
+        key = name.lower()
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(url.query, keep_blank_values=True):
+        query[name] = f"{query[name]},{value}" if name in query else value
+    try:
+        text, encoded = body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, encoded = base64.b64encode(body).decode("ascii"), True
+    now = time.time()
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {url.path}",
+        "rawPath": url.path,
+        "rawQueryString": url.query,
+        "headers": merged,
+        "queryStringParameters": query or None,
+        "requestContext": {
+            "http": {
+                "method": method,
+                "path": url.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": client,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": secrets.token_hex(8),
+            "timeEpoch": int(now * 1000),
+            "time": dt.datetime.fromtimestamp(now, dt.UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+@dataclass
+class Site:
+    """What the request handler needs: the static root and the forms app."""
+
+    root: Path
+    app: App
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every response carries a Content-Length
+    server_version = "territoires-local"
+    site: Site  # set on the subclass made by make_server
+
+    def do_GET(self):
+        self._route("GET")
+
+    def do_HEAD(self):
+        self._route("HEAD")
+
+    def do_POST(self):
+        self._route("POST")
+
+    def _route(self, method: str) -> None:
+        path = urlsplit(self.path).path
+        form = ROUTES.get(path.removesuffix("/correction").rstrip("/"))
+        if form is not None:
+            self._api(method, form)
+        elif path.startswith("/api/"):
+            self._send(
+                404,
+                {"content-type": "application/json; charset=utf-8"},
+                b'{"errors": {"body": "Adresse inconnue."}}',
+                method,
+            )
+        elif method == "POST":
+            self._send(
+                405,
+                {"allow": "GET, HEAD", "content-type": "text/plain; charset=utf-8"},
+                "Méthode non acceptée.\n".encode(),
+                method,
+            )
+        else:
+            self._static(path, method)
+
+    def _read_body(self) -> bytes | None:
+        """The request body, or None after answering 411/413 when it cannot be read."""
+        if self.headers.get("transfer-encoding"):
+            self._send(
+                411,
+                {"content-type": "text/plain; charset=utf-8"},
+                b"Content-Length required.\n",
+                "POST",
+            )
+            self.close_connection = True
+            return None
+        length = self.headers.get("content-length") or "0"
+        if not length.isascii() or not length.isdigit() or int(length) > MAX_READ_BYTES:
+            body = json.dumps({"errors": {"body": TOO_LARGE}}, ensure_ascii=False)
+            self._send(
+                413, {"content-type": "application/json; charset=utf-8"}, body.encode(), "POST"
+            )
+            self.close_connection = True  # the unread body must not be taken for a request
+            return None
+        return self.rfile.read(int(length))
+
+    def _api(self, method: str, form: str) -> None:
+        body = self._read_body() if method == "POST" else b""
+        if body is None:
+            return
+        event = build_event(
+            "GET" if method == "HEAD" else method,
+            self.path,
+            self.headers,
+            body,
+            self.client_address[0],
+        )
+        response = handle(event, self.site.app, form)
+        payload = response.get("body") or ""
+        data = (
+            base64.b64decode(payload)
+            if response.get("isBase64Encoded")
+            else payload.encode("utf-8")
+        )
+        self._send(response["statusCode"], response.get("headers") or {}, data, method)
+
+    def _static(self, path: str, method: str) -> None:
+        file = self._resolve(path)
+        if file is None and not path.endswith("/") and self._resolve(path + "/") is not None:
+            self._send(301, {"location": path + "/"}, b"", method)
+            return
+        if file is None:
+            missing = self.site.root / "404.html"
+            data = missing.read_bytes() if missing.is_file() else b"Page introuvable.\n"
+            kind = "text/html; charset=utf-8" if missing.is_file() else "text/plain; charset=utf-8"
+            self._send(404, {"content-type": kind}, data, method)
+            return
+        self._send(
+            200,
+            {"content-type": content_type(file), "cache-control": "no-cache"},
+            file.read_bytes(),
+            method,
+        )
+
+    def _resolve(self, path: str) -> Path | None:
+        """The file a URL path names under the root (index.html for folders); never outside it."""
+        clean = posixpath.normpath(unquote(path))
+        if "\x00" in clean or clean.startswith(".."):
+            return None
+        file = (self.site.root / clean.lstrip("/")).resolve()
+        root = self.site.root.resolve()
+        if file != root and root not in file.parents:
+            return None
+        if file.is_dir():
+            file = file / "index.html" if path.endswith("/") else None
+        return file if file is not None and file.is_file() else None
+
+    def _send(self, status: int, headers: dict, data: bytes, method: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(data)
+
+    def log_message(self, format, *args):
+        """Requests go to our logger, without query strings (they may carry a token)."""
+        log.debug("%s %s", self.command, urlsplit(self.path).path)
+
+
+class LocalServer:
+    """The site, the API, the store and the delivery worker, started and stopped together."""
+
+    def __init__(
+        self, root: Path, host: str, port: int, var: Path, catalogue_path: Path | None = None
+    ):
+        catalogue = load_catalogue(catalogue_path)
+        self.store = SQLiteStore(var / "submissions.sqlite3")
+        self.mailer = mailer_from_env(var / "outbox")
+        settings = Settings.from_env()
+        self.worker = DeliveryWorker(catalogue, self.store, self.mailer, settings.mail_from)
+        self.app = App(
+            catalogue, self.store, token_key(var), settings=settings, on_stored=self.worker.submit
+        )
+        handler = type("BoundHandler", (Handler,), {"site": Site(Path(root), self.app)})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.httpd.request_queue_size = 128
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def where_mail_goes(self) -> str:
+        if isinstance(self.mailer, OutboxMailer):
+            return f"e-mails: {self.mailer.directory}/*.eml"
+        return f"e-mails: SMTP {self.mailer.host}:{self.mailer.port}"
+
+    def serve_forever(self) -> None:
+        self.store.purge_expired(dt.datetime.now(dt.UTC))
+        self.worker.start()
+        self.httpd.serve_forever()
+
+    def shutdown(self) -> None:
+        """Stop accepting requests, finish queued deliveries, close everything."""
+        self.httpd.shutdown()
+        self.close()
+
+    def close(self) -> None:
+        self.httpd.server_close()
+        self.worker.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m forms.local", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--root", default="output", help="the built site (default: output)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument("--var", default="var", help="store, outbox and key (default: var)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    try:
+        server = LocalServer(Path(args.root), args.host, args.port, Path(args.var))
+    except CatalogueError as error:
+        log.error("%s — lancez d'abord `make html`, qui l'écrit.", error)
+        return 1
+    except OSError as error:
+        log.error(
+            "impossible d'écouter sur %s:%s (%s) — essayez PORT=8001",
+            args.host,
+            args.port,
+            error.strerror,
+        )
+        return 1
+    log.info("Site et formulaires : %s (Ctrl-C pour arrêter)", server.url)
+    log.info("Demandes : %s ; %s", server.store.path, server.where_mail_goes())
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("Arrêt demandé : fin des envois en cours…")
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
