@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from corpus import slugify
+
+THANKS = "Votre demande a bien été reçue : nous vous répondons sous deux jours ouvrés."
 
 PELICAN_SETTINGS = """\
 # Stock Pelican, default theme: only paths and language set. One deviation, on purpose:
@@ -78,24 +81,35 @@ def meta_list(meta: dict, keys: tuple[str, ...]) -> str:
 def territory_pages(folder: Path) -> list[PlainPage]:
     """Every page of one territory folder."""
     slug, data = folder.name, yaml.safe_load((folder / "territory.yaml").read_text("utf-8"))
-    placements = sorted((folder / "placements").glob("*.md"))
     figures = "\n".join(f"- {f['value']} : {f['label']}" for f in data.get("key_figures", []))
     pages = [PlainPage(slug, data["name"], f"{data.get('intro', '')}\n\n{figures}\n", True)]
-    links = []
-    for file in placements:
-        meta, body = split_front_matter(file.read_text("utf-8"))
-        facts = meta_list(meta, ("profession", "kind", "commune", "structure", "start", "end"))
-        pages.append(PlainPage(f"{slug}/offres/{file.stem}", meta["title"], f"{facts}\n\n{body}"))
-        links.append(f"- [{meta['title']}](/{slug}/offres/{file.stem}/)")
-    pages.append(
-        PlainPage(f"{slug}/offres", "Offres de stage et de remplacement", "\n".join(links), True)
-    )
+    pages += placement_pages(slug, sorted((folder / "placements").glob("*.md")))
     pages.append(PlainPage(f"{slug}/welcomers", "Les welcomers", welcomers_md(data)))
+    pages.append(PlainPage(f"{slug}/welcomers/merci", "Merci", THANKS))
     if data.get("pack"):
         pages.append(PlainPage(f"{slug}/pack", data["pack"]["name"], pack_md(data["pack"])))
+        pages.append(PlainPage(f"{slug}/pack/merci", "Merci", THANKS))
     for file in sorted((folder / "pages").glob("*.md")):
         meta, body = split_front_matter(file.read_text("utf-8"))
         pages.append(PlainPage(f"{slug}/{file.stem}", meta["title"], body))
+    return pages
+
+
+def placement_pages(slug: str, files: list[Path]) -> list[PlainPage]:
+    """One page per placement, the list, and one list per profession and per kind."""
+    pages, groups = [], {}
+    for file in files:
+        meta, body = split_front_matter(file.read_text("utf-8"))
+        facts = meta_list(meta, ("profession", "kind", "commune", "structure", "start", "end"))
+        pages.append(PlainPage(f"{slug}/offres/{file.stem}", meta["title"], f"{facts}\n\n{body}"))
+        link = f"- [{meta['title']}](/{slug}/offres/{file.stem}/)"
+        groups.setdefault(("offres", "Offres de stage et de remplacement"), []).append(link)
+        groups.setdefault(
+            (f"offres/metier/{slugify(meta['profession'])}", meta["profession"]), []
+        ).append(link)
+        groups.setdefault((f"offres/type/{meta['kind']}", meta["kind"]), []).append(link)
+    for (path, title), links in groups.items():
+        pages.append(PlainPage(f"{slug}/{path}", title, "\n".join(links), path == "offres"))
     return pages
 
 

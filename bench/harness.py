@@ -67,10 +67,9 @@ def our_build_cmd(territories: Path, output: Path, extra: dict | None = None) ->
         "FORMS_CATALOGUE_PATH": str(output.parent / f"{output.name}-catalogue.json"),
         **(extra or {}),
     }
-    cmd = [PELICAN, "--settings", str(ROOT / "pelicanconf.py"), "--fatal", "errors"]
-    for key, value in overrides.items():
-        cmd += ["-e", f"{key}={json.dumps(value)}"]
-    return cmd
+    # One -e with every pair: a second -e would replace the first (argparse "store").
+    pairs = [f"{key}={json.dumps(value)}" for key, value in overrides.items()]
+    return [PELICAN, "--settings", str(ROOT / "pelicanconf.py"), "--fatal", "errors", "-e", *pairs]
 
 
 def html_pages(folder: Path) -> list[Path]:

@@ -289,6 +289,8 @@ def page_kind(page: Path, root: Path, territories: set[str]) -> str:
     inner = parts[1:-1] if parts[-1] == "index.html" else parts[1:]
     if not inner:
         return "landing"
+    if inner[-1] in ("merci", "erreur"):
+        return "thank-you / error"
     if inner[0] == "offres":
         if len(inner) == 1:
             return "placements list"

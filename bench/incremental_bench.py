@@ -1,0 +1,147 @@
+"""Rebuild times after one small change, and determinism of our build.
+
+    python bench/incremental_bench.py [--size 100] [--runs 3] [-e KEY=JSON ...]
+
+After a full build of a synthetic corpus it times, on the same output folder:
+- a no-op rebuild (nothing changed);
+- the rebuild after one placement of one territory is edited (title and body);
+- the rebuild after a template of the theme changes (on a copy of theme/, never the real one).
+Each rebuild is checked against a clean build of the same input: the site is "correct again"
+only if both trees are byte-identical. Two clean builds of the same input are compared too
+(determinism: a no-op deploy must upload nothing). `-e` passes extra settings to every build,
+e.g. a cache switch, so the figures follow whatever rebuild strategy the build offers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import write_corpus
+from harness import ROOT, fresh_dir, note, our_build_cmd, run_measured
+
+CHANGE_MARK = "Mise à jour du banc d'essai"
+
+
+def tree_digest(root: Path) -> dict[str, bytes]:
+    """Every output file by relative path, with its bytes (the catalogue aside)."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def differences(a: Path, b: Path) -> list[str]:
+    """Relative paths that differ between two trees (missing on one side included)."""
+    ta, tb = tree_digest(a), tree_digest(b)
+    return sorted(k for k in ta.keys() | tb.keys() if ta.get(k) != tb.get(k))
+
+
+class Bench:
+    """One corpus, one theme copy, one output folder, and the builds run against them."""
+
+    def __init__(self, work: Path, size: int, extra: dict):
+        self.work = work
+        self.corpus = work / "territories"
+        self.theme = work / "theme"
+        self.extra = {"THEME": str(self.theme), **extra}
+        write_corpus(size, self.corpus)
+        shutil.copytree(ROOT / "theme", self.theme)
+
+    def build(self, output: Path) -> float:
+        """Build into `output` (kept as it is: what an incremental build starts from)."""
+        return run_measured(our_build_cmd(self.corpus, output, self.extra)).wall_s
+
+    def clean_build(self, name: str) -> Path:
+        """A build from an empty folder, the reference a rebuild must equal."""
+        output = fresh_dir(self.work / name)
+        self.build(output)
+        return output
+
+    def edit_placement(self, run: int) -> Path:
+        """Change the title and body of one placement of the middle territory."""
+        territories = sorted(p for p in self.corpus.iterdir() if p.is_dir())
+        placement = sorted((territories[len(territories) // 2] / "placements").glob("*.md"))[0]
+        text = placement.read_text("utf-8")
+        head, front, body = text.split("---\n", 2)
+        front = "".join(
+            f'title: "{CHANGE_MARK} {run}"\n' if line.startswith("title:") else line + "\n"
+            for line in front.splitlines()
+        )
+        placement.write_text(f"{head}---\n{front}---\n{body}\n{CHANGE_MARK} {run}.\n", "utf-8")
+        return placement
+
+    def edit_template(self, run: int) -> Path:
+        """Add a comment to the theme's base template (on the copy)."""
+        base = next(iter(sorted(self.theme.rglob("base.html"))), None) or next(
+            iter(sorted(self.theme.rglob("*.html")))
+        )
+        base.write_text(base.read_text("utf-8") + f"\n{{# {CHANGE_MARK} {run} #}}\n", "utf-8")
+        return base
+
+
+def timed_rebuilds(bench: Bench, output: Path, runs: int) -> dict[str, list[float]]:
+    """No-op, placement and template rebuilds, `runs` times each; checks each is correct."""
+    times: dict[str, list[float]] = {"aucun changement": [], "une offre": [], "un gabarit": []}
+    for run in range(runs):
+        for label, edit in (
+            ("aucun changement", None),
+            ("une offre", bench.edit_placement),
+            ("un gabarit", bench.edit_template),
+        ):
+            if edit:
+                edit(run)
+            times[label].append(bench.build(output))
+            wrong = differences(output, bench.clean_build("reference"))
+            status = "correct" if not wrong else f"{len(wrong)} fichiers faux : {wrong[:3]}"
+            note(f"  {label} (essai {run + 1}) : {times[label][-1]:.2f} s, {status}")
+            if wrong:
+                times.setdefault(f"{label} — site FAUX", []).append(len(wrong))
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100, help="nombre de territoires")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("-e", "--extra", action="append", default=[], metavar="KEY=JSON")
+    args = parser.parse_args(argv)
+    extra = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.extra)}
+    with tempfile.TemporaryDirectory(prefix="bench-incr-") as tmp:
+        bench = Bench(Path(tmp), args.size, extra)
+        first, second = bench.clean_build("det-a"), bench.clean_build("det-b")
+        wrong = differences(first, second)
+        output = bench.work / "site"
+        shutil.copytree(first, output)
+        full = bench.build(fresh_dir(bench.work / "cold"))
+        times = timed_rebuilds(bench, output, args.runs)
+    print_report(args.size, full, times, wrong, args.runs)
+    return 0 if not wrong and not any("FAUX" in k for k in times) else 1
+
+
+def print_report(size: int, full: float, times: dict, wrong: list[str], runs: int) -> None:
+    """Plain figures and a Markdown table."""
+    print(f"N={size} territoires ; build complet à froid : {full:.2f} s")
+    print(
+        f"Déterminisme : {len(wrong)} fichier(s) différent(s) entre deux builds propres"
+        + (f" (ex. {', '.join(wrong[:5])})" if wrong else "")
+    )
+    print("\n| changement | reconstruction (s, médiane) | site correct ensuite |")
+    print("|---|---:|---|")
+    for label, values in times.items():
+        if "FAUX" in label:
+            continue
+        correct = "non" if f"{label} — site FAUX" in times else "oui"
+        print(f"| {label} | {statistics.median(values):.2f} | {correct} |")
+    print(f"\nMédianes sur {runs} essais ; chaque reconstruction comparée à un build propre.")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
