@@ -44,7 +44,9 @@ def format_ratio(ratio: float) -> str:
     """A ratio the French way (2,3), never rounded up to the required 4,5 when below it."""
     shown = f"{ratio:.1f}"
     if ratio < MIN_CONTRAST <= float(shown):
-        shown = f"{math.floor(ratio * 100) / 100:.2f}"  # 4.46 reads 4,46, not 4,5
+        shown = f"{ratio:.2f}"  # 4.46 reads 4,46, not 4,5
+    if ratio < MIN_CONTRAST <= float(shown):
+        shown = f"{math.floor(ratio * 100) / 100:.2f}"  # 4.497 reads 4,49
     return shown.replace(".", ",")
 
 
