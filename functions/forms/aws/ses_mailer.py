@@ -1,0 +1,54 @@
+"""Mailer over Amazon SES (API v2), sending the core's messages as raw MIME."""
+
+from __future__ import annotations
+
+import os
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import parseaddr
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..ports import MailError
+
+# A few quick tries: SES throttling is usually over in a second; beyond that the submission
+# stays pending and the stream retries or the sweeper take over, with no Lambda time wasted.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=10
+)
+
+
+class SESMailer:
+    """Hands each message to SES; any refusal or outage becomes ports.MailError."""
+
+    def __init__(
+        self, mail_from: str | None = None, sesv2_client=None, configuration_set: str | None = None
+    ):
+        # The envelope sender SES checks against the identity (and the IAM ses:FromAddress).
+        self.mail_from = parseaddr(mail_from or os.environ.get("MAIL_FROM", ""))[1] or None
+        self.configuration_set = configuration_set or os.environ.get("SES_CONFIGURATION_SET")
+        self._client = sesv2_client
+
+    @property
+    def client(self):
+        """The SES v2 client, created on first use (never at import time)."""
+        if self._client is None:
+            self._client = boto3.client("sesv2", config=CLIENT_CONFIG)
+        return self._client
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one message; its To/Cc headers are the recipients."""
+        request = {"Content": {"Raw": {"Data": message.as_bytes(policy=SMTP)}}}
+        if self.mail_from:
+            request["FromEmailAddress"] = self.mail_from
+        if self.configuration_set:
+            request["ConfigurationSetName"] = self.configuration_set
+        try:
+            self.client.send_email(**request)
+        except ClientError as error:
+            # The code only (TooManyRequestsException, MessageRejected…): never the addresses.
+            raise MailError(f"SES: {error.response['Error']['Code']}") from None
+        except BotoCoreError as error:
+            raise MailError(f"SES: {type(error).__name__}") from None
