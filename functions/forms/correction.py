@@ -28,30 +28,35 @@ class Control:
     required: bool = False
 
 
+# Labels and hints as on the site's forms (theme/templates/macros/forms.html).
 CONTROLS = {
     "territory": Control("Territoire", "hidden", required=True),
     "first_name": Control("Prénom", autocomplete="given-name", required=True),
     "last_name": Control("Nom", autocomplete="family-name", required=True),
-    "email": Control("Adresse e-mail", "email", "Exemple : prenom.nom@exemple.fr", "email", True),
-    "phone": Control("Téléphone (facultatif)", "tel", "Exemple : 06 12 34 56 78", "tel"),
-    "profession": Control("Profession", required=True),
-    "placement": Control("Offre qui vous intéresse (facultatif)", "select"),
-    "arrival": Control(
-        "Mois d'arrivée envisagé (facultatif)", "text", "Format AAAA-MM, exemple : 2027-09"
+    "email": Control(
+        "Adresse e-mail", "email", "Pour vous répondre, ex. prenom.nom@exemple.fr", "email", True
     ),
-    "partner_occupation": Control("Métier de votre conjoint ou conjointe (facultatif)"),
-    "children_ages": Control("Âge des enfants (facultatif)", hint="Exemple : 4, 9"),
-    "interests": Control("Ce qui compte pour votre famille (facultatif)", "checkboxes"),
-    "organisation": Control("Organisation", autocomplete="organization", required=True),
-    "organisation_kind": Control("Type d'organisation", "select", required=True),
-    "siret": Control("Numéro SIRET", hint="14 chiffres", required=True),
+    "phone": Control("Téléphone", "tel", "ex. 06 12 34 56 78", "tel"),
+    "profession": Control(
+        "Profession", hint="ex. médecin généraliste, infirmière, kinésithérapeute", required=True
+    ),
+    "placement": Control("Offre d'essai qui vous intéresse", "select"),
+    "arrival": Control("Arrivée envisagée", hint="Mois et année, au format AAAA-MM, ex. 2027-09"),
+    "partner_occupation": Control(
+        "Métier de votre conjoint(e)", hint="S'il ou elle cherche un emploi ou une formation"
+    ),
+    "children_ages": Control("Âges des enfants", hint="ex. 4, 9"),
+    "interests": Control("Ce qui compte pour vous", "checkboxes"),
+    "organisation": Control("Nom de la collectivité", autocomplete="organization", required=True),
+    "organisation_kind": Control("Type de collectivité", "select", required=True),
+    "siret": Control("Numéro SIRET", hint="14 chiffres, sans espace", required=True),
     "street": Control("Adresse de livraison", autocomplete="street-address", required=True),
     "postal_code": Control("Code postal", autocomplete="postal-code", required=True),
     "city": Control("Commune", autocomplete="address-level2", required=True),
     "quantity": Control("Nombre de coffrets", "number", required=True),
-    "purchase_order": Control("Numéro de bon de commande (facultatif)"),
-    "message": Control("Message (facultatif)", "textarea"),
-    "consent": Control("consent", "checkbox", required=True),
+    "purchase_order": Control("Numéro de bon de commande", hint="Si votre collectivité en émet un"),
+    "message": Control("Message", "textarea"),
+    "consent": Control("Consentement", "checkbox", required=True),
 }
 
 
@@ -72,7 +77,7 @@ def _options(name: str, territory: TerritoryInfo | None) -> list[tuple[str, str]
     if territory is None:
         return []
     if name == "placement":
-        return [(p.id, f"{p.title} ({p.commune})") for p in territory.placements.values()]
+        return [(p.id, p.title) for p in territory.placements.values()]
     if name == "organisation_kind":
         return [(b, b) for b in (territory.pack.buyers if territory.pack else ())]
     if name == "interests":
@@ -107,13 +112,15 @@ def render_correction(payload: dict, app: App) -> str:
     slug = values.get("territory")
     territory = app.catalogue.get(slug) if isinstance(slug, str) else None
     fields = [_field(form, name, values, errors, territory) for name in FIELD_ORDER[form]]
+    others = [(k, v) for k, v in errors.items() if k not in FIELD_ORDER[form]]
     return render(
         "correction.html",
         prefix=PREFIX[form],
         title=TITLE[form],
         action=payload.get("action") or f"/api/{form}",
         fields=fields,
-        others=[(k, v) for k, v in errors.items() if k not in FIELD_ORDER[form]],
+        others=others,
+        error_count=sum(1 for f in fields if f["error"]) + len(others),
         territory=territory,
         settings=app.settings,
     )
