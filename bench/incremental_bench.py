@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus
 from harness import ROOT, fresh_dir, note, our_build_cmd, run_measured
 
-CHANGE_MARK = "Mise à jour du banc d'essai"
+CHANGE_MARK = "Mise à jour du banc de mesure"
 
 
 def tree_digest(root: Path) -> dict[str, bytes]:
@@ -41,6 +41,11 @@ def differences(a: Path, b: Path) -> list[str]:
     """Relative paths that differ between two trees (missing on one side included)."""
     ta, tb = tree_digest(a), tree_digest(b)
     return sorted(k for k in ta.keys() | tb.keys() if ta.get(k) != tb.get(k))
+
+
+def pages_with(root: Path, text: str) -> int:
+    """How many HTML pages contain `text` (proof that an edit reached the output)."""
+    return sum(text in p.read_text("utf-8") for p in root.rglob("*.html"))
 
 
 class Bench:
@@ -82,7 +87,8 @@ class Bench:
         base = next(iter(sorted(self.theme.rglob("base.html"))), None) or next(
             iter(sorted(self.theme.rglob("*.html")))
         )
-        base.write_text(base.read_text("utf-8") + f"\n{{# {CHANGE_MARK} {run} #}}\n", "utf-8")
+        # An HTML comment after the last block: every page's bytes change, as with a real edit.
+        base.write_text(base.read_text("utf-8") + f"<!-- {CHANGE_MARK} {run} -->\n", "utf-8")
         return base
 
 
@@ -99,7 +105,9 @@ def timed_rebuilds(bench: Bench, output: Path, runs: int) -> dict[str, list[floa
                 edit(run)
             times[label].append(bench.build(output))
             wrong = differences(output, bench.clean_build("reference"))
+            marked = pages_with(output, f"{CHANGE_MARK} {run}") if edit else 0
             status = "correct" if not wrong else f"{len(wrong)} fichiers faux : {wrong[:3]}"
+            status += f", {marked} pages portent le changement" if edit else ""
             note(f"  {label} (essai {run + 1}) : {times[label][-1]:.2f} s, {status}")
             if wrong:
                 times.setdefault(f"{label} — site FAUX", []).append(len(wrong))

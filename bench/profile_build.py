@@ -32,6 +32,8 @@ STAGES = (
     ("Pelican", "/pelican/"),
     ("e-mail / phone validators", "email_validator"),
     ("phonenumbers", "/phonenumbers/"),
+    ("C built-ins (re, str, I/O…)", "~"),
+    ("standard library", "/lib/python3"),
 )
 
 
@@ -82,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {stage} | {seconds:.2f} | {100 * seconds / total:.0f} % |")
     for key in ("cumulative", "tottime"):
         buffer = io.StringIO()
-        pstats.Stats(stats, stream=buffer).sort_stats(key).print_stats(args.top)
+        stats.stream = buffer
+        stats.sort_stats(key).print_stats(args.top)
         print(f"\n## Tri par {key}\n")
         print("\n".join(buffer.getvalue().splitlines()[6:]))
     return 0
