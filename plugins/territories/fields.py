@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 import email_validator
 import phonenumbers
+import yaml
 
 from .errors import ContentError
 from .markup import LineDict, LineList, render_markdown
@@ -511,7 +512,7 @@ class Record(Kind):
     model: type | None = None  # the dataclass built from the values; None keeps a dict
     rules: tuple[Rule, ...] = ()
     description: str = ""
-    label: str = field(default="section")
+    label: str = field(default="section (voir ci-dessous)")
 
     def field_of(self, key: str) -> Field | None:
         """The spec of `key`, if it is one of this section's keys."""
@@ -576,14 +577,34 @@ def _line_of(value: LineDict, key: str, where: Where) -> int:
     return value.key_lines.get(key, where.line)
 
 
+def yaml_example(example, in_list: bool = False) -> str:
+    """An example as an editor would type it in YAML."""
+    if isinstance(example, tuple | list):
+        return "[" + ", ".join(yaml_example(e, in_list=True) for e in example) + "]"
+    if isinstance(example, bool):
+        return "true" if example else "false"
+    if isinstance(example, str) and not _reads_back(example, in_list):
+        return f'"{example}"'  # "#1f4e79", "41", "@team": YAML would misread them unquoted
+    return str(example)
+
+
+def _reads_back(text: str, in_list: bool) -> bool:
+    """True when `text` needs no quotes: YAML reads it as that text (or as a date we accept)."""
+    if in_list and "," in text:
+        return False
+    try:
+        value = yaml.safe_load(f"key: {text}")["key"]
+    except yaml.YAMLError:
+        return False
+    return value == text or (isinstance(value, dt.date) and value.isoformat() == text)
+
+
 def _missing(spec: Field, present: bool) -> str:
-    """The message for a required field that is absent or empty."""
-    example = (
-        f" (ex. {spec.key}: {spec.example})"
-        if _is_scalar(spec.example) and spec.example is not None
-        else ""
-    )
-    return ("champ obligatoire vide" if present else "champ obligatoire manquant") + example
+    """The message for a required field that is absent or empty, with an example."""
+    message = "champ obligatoire vide" if present else "champ obligatoire manquant"
+    if spec.example is None or isinstance(spec.example, tuple | list):
+        return message
+    return f"{message} (ex. {spec.key}: {yaml_example(spec.example)})"
 
 
 def _with_lines(value: dict, line: int) -> LineDict:

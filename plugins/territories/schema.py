@@ -34,6 +34,7 @@ from .fields import (
     Text,
     TextOrNumber,
     Url,
+    yaml_example,
 )
 from .validation import check_brand_contrast, check_period, check_subsidy
 
@@ -81,7 +82,7 @@ CONTACT = Record(
     (
         Field("email", Email(), True, "Adresse e-mail publique de contact.", "contact@example.org"),
         Field("name", Text(), False, "Nom du service ou de la personne.", "Service d'accueil"),
-        Field("phone", Phone(), False, "Téléphone, entre guillemets.", "02 54 00 00 00"),
+        Field("phone", Phone(), False, "Téléphone, entre guillemets.", "02 61 91 00 00"),
     ),
     model.Contact,
     description="Contact affiché sur le site.",
@@ -403,11 +404,63 @@ def schema_text(name: str) -> str:
     return json.dumps(json_schema(name), ensure_ascii=False, indent=2) + "\n"
 
 
+# The content reference's field tables are generated too, between these two lines.
+REFERENCE_PATH = SCHEMA_DIR.parent / "docs" / "content-reference.md"
+TABLES_START = "<!-- tables générées : PYTHONPATH=plugins python -m territories.schema --write -->"
+TABLES_END = "<!-- fin des tables générées -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(record: Record) -> list[str]:
+    """A Markdown table of a section's keys."""
+    lines = [
+        "| Clé | Type | Obligatoire | Description | Exemple |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for spec in record.fields:
+        example = f"`{yaml_example(spec.example)}`" if spec.example is not None else ""
+        required = "**oui**" if spec.required else "non"
+        cells = (f"`{spec.key}`", spec.kind.label, required, spec.description, example)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    return lines
+
+
+def _sections(record: Record, prefix: str = ""):
+    """(title, record) of a record's nested sections, depth first."""
+    for spec in record.fields:
+        kind, suffix = (spec.kind.item, "[]") if isinstance(spec.kind, ListOf) else (spec.kind, "")
+        if isinstance(kind, Record):
+            path = f"{prefix}{spec.key}{suffix}"
+            yield path, kind
+            yield from _sections(kind, path + ".")
+
+
+def reference_tables() -> str:
+    """The field tables of the content reference, generated from the specs."""
+    lines = [TABLES_START, "", "### territory.yaml", "", *_table(TERRITORY)]
+    for path, record in _sections(TERRITORY):
+        lines += ["", f"#### `{path}` — {record.description}", "", *_table(record)]
+    lines += ["", "### placements/*.md (en-tête)", "", *_table(PLACEMENT)]
+    lines += ["", "### pages/*.md (en-tête)", "", *_table(PAGE), "", TABLES_END]
+    return "\n".join(lines)
+
+
+def reference_text(current: str) -> str:
+    """The content reference with its generated tables brought up to date."""
+    start, end = current.index(TABLES_START), current.index(TABLES_END) + len(TABLES_END)
+    return current[:start] + reference_tables() + current[end:]
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print a schema, or write them all under schema/ (--write)."""
+    """Print a schema, or write them all under schema/ and the reference's tables (--write)."""
     parser = argparse.ArgumentParser(description="Schémas JSON du contenu des territoires.")
     parser.add_argument("name", nargs="?", default="territory.schema.json", choices=SCHEMAS)
-    parser.add_argument("--write", action="store_true", help="réécrire tous les schémas")
+    parser.add_argument(
+        "--write", action="store_true", help="réécrire les schémas et les tables de la référence"
+    )
     args = parser.parse_args(argv)
     if not args.write:
         sys.stdout.write(schema_text(args.name))
@@ -416,6 +469,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in SCHEMAS:
         (SCHEMA_DIR / name).write_text(schema_text(name), encoding="utf-8")
         print(f"écrit : {SCHEMA_DIR.name}/{name}")
+    if REFERENCE_PATH.exists():
+        text = REFERENCE_PATH.read_text(encoding="utf-8")
+        REFERENCE_PATH.write_text(reference_text(text), encoding="utf-8")
+        print(f"écrit : {REFERENCE_PATH.parent.name}/{REFERENCE_PATH.name} (tables)")
     return 0
 
 

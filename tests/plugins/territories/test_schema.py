@@ -133,3 +133,27 @@ def test_loir_et_cher_points_its_editor_to_the_schema():
     assert (TERRITORIES / "loir-et-cher" / relative).resolve() == schema.SCHEMA_DIR / (
         "territory.schema.json"
     )
+
+
+def test_content_reference_tables_are_what_the_specs_generate():
+    text = schema.REFERENCE_PATH.read_text(encoding="utf-8")
+    assert schema.reference_text(text) == text, (
+        "docs/content-reference.md is out of date: run "
+        "PYTHONPATH=plugins python -m territories.schema --write"
+    )
+
+
+@pytest.mark.parametrize("name", list(schema.SCHEMAS))
+def test_content_reference_lists_every_field(name):
+    text = schema.REFERENCE_PATH.read_text(encoding="utf-8")
+    spec, _title = schema.SCHEMAS[name]
+    for key, _field in all_fields(spec):
+        assert f"| `{key.rsplit('.', 1)[-1]}` |" in text, key
+
+
+def test_examples_are_quoted_only_where_yaml_needs_it():
+    assert schema.yaml_example("#1f4e79") == '"#1f4e79"'
+    assert schema.yaml_example("41") == '"41"'
+    assert schema.yaml_example(("@be-lc/communication",)) == '["@be-lc/communication"]'
+    assert schema.yaml_example("Halle aux grains, Blois") == "Halle aux grains, Blois"
+    assert schema.yaml_example("2027-07-05") == "2027-07-05"
