@@ -113,9 +113,7 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
     }
 
 
-def write_catalogue(
-    territories: list[Territory], site_path_of, today: dt.date, path: Path
-) -> None:
+def write_catalogue(territories: list[Territory], site_path_of, today: dt.date, path: Path) -> None:
     """Write the catalogue of `territories`; `site_path_of(territory)` gives its URL prefix."""
     catalogue = {
         "format": FORMAT_VERSION,
