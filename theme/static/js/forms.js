@@ -44,6 +44,7 @@
       var ul = document.createElement("ul");
       items.forEach(function (item) {
         var li = document.createElement("li");
+        if (!item.id) { li.textContent = item.text; ul.appendChild(li); return; }
         var a = document.createElement("a");
         a.href = "#" + item.id;
         a.textContent = item.text;
@@ -74,7 +75,7 @@
         control.setAttribute("aria-invalid", "true");
         items.push({ id: id, text: labelOf(form, control) + " : " + errors[name] });
       } else {
-        items.push({ id: prefix + "-first_name", text: errors[name] });
+        items.push({ id: null, text: errors[name] });
       }
     });
     var n = items.length;
