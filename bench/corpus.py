@@ -496,22 +496,20 @@ def logo_svg(name: str, colour: str) -> str:
 
 
 def portrait_png(rng: random.Random, size: int = 120) -> bytes:
-    """A small PNG standing in for a welcomer's photo: a soft gradient with grain (~10 KB)."""
-    base = [rng.randrange(60, 200) for _ in range(3)]
+    """A small grey PNG standing in for a welcomer's photo: a gradient with grain (~6 KB)."""
+    base = rng.randrange(60, 160)
     rows = []
     for y in range(size):
-        row = bytearray([0])  # filter type None
-        for x in range(size):
-            shade = (x + y) * 40 // size
-            row += bytes(min(255, c + shade + rng.randrange(3)) for c in base)
-        rows.append(bytes(row))
+        # One translation table per row: C speed, where a per-pixel loop took seconds at N=100.
+        shade = bytes(base + y * 60 // size + b % 6 for b in range(256))
+        rows.append(b"\0" + rng.randbytes(size).translate(shade))  # filter type None
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
             struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
         )
 
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
     return b"\x89PNG\r\n\x1a\n" + b"".join(
         (
             chunk(b"IHDR", header),

@@ -114,6 +114,16 @@ def timed_rebuilds(bench: Bench, output: Path, runs: int) -> dict[str, list[floa
     return times
 
 
+def standalone_builds(bench: Bench, runs: int) -> list[float]:
+    """A cold build of one territory alone, as `make html TERRITORY=<slug>` (editor preview)."""
+    slug = sorted(p.name for p in bench.corpus.iterdir() if p.is_dir())[0]
+    extra = {**bench.extra, "TERRITORY": slug}
+    return [
+        run_measured(our_build_cmd(bench.corpus, fresh_dir(bench.work / "alone"), extra)).wall_s
+        for _ in range(runs)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -130,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(first, output)
         full = bench.build(fresh_dir(bench.work / "cold"))
         times = timed_rebuilds(bench, output, args.runs)
+        times["un territoire seul (TERRITORY=…)"] = standalone_builds(bench, args.runs)
     print_report(args.size, full, times, wrong, args.runs)
     return 0 if not wrong and not any("FAUX" in k for k in times) else 1
 
@@ -147,6 +158,7 @@ def print_report(size: int, full: float, times: dict, wrong: list[str], runs: in
         if "FAUX" in label:
             continue
         correct = "non" if f"{label} — site FAUX" in times else "oui"
+        correct = "—" if "TERRITORY" in label else correct  # another site: nothing to compare
         print(f"| {label} | {statistics.median(values):.2f} | {correct} |")
     print(f"\nMédianes sur {runs} essais ; chaque reconstruction comparée à un build propre.")
 
