@@ -42,12 +42,19 @@ def asset_version(theme: str) -> str:
     return digest.hexdigest()[:10]
 
 
+def build_date(setting) -> dt.date:
+    """The day placements and events are compared with: the setting (a date or "YYYY-MM-DD")."""
+    if not setting:
+        return dt.date.today()
+    return setting if isinstance(setting, dt.date) else dt.date.fromisoformat(str(setting))
+
+
 class TerritoriesGenerator(Generator):
     """Builds `/`, then each territory's landing, placements, welcomers, pack and free pages."""
 
     def generate_context(self):
         ours = with_defaults(self.settings)
-        self.today = ours["TERRITORIES_TODAY"] or dt.date.today()
+        self.today = build_date(ours["TERRITORIES_TODAY"])
         self.standalone = ours["TERRITORY"] or None
         self.catalogue_path = Path(ours["FORMS_CATALOGUE_PATH"])
         self.territories_root = Path(ours["TERRITORIES_PATH"])
