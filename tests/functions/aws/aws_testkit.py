@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 import yaml
+from botocore.config import Config
 from forms.ports import Submission
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -117,3 +118,30 @@ def throttle_first(client, operation: str, times: int, error: str, status: int =
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register(f"before-send.{service}.{operation}", hook)
     return attempts
+
+
+def stream_event(table: str) -> dict:
+    """The table's stream records so far (read from moto), as Lambda hands them to the mailer."""
+    client = boto3.client("dynamodb", region_name=REGION)
+    # botocore ≥ 1.40 would call <account>.streams-ddb…, an endpoint moto 5.2 does not serve.
+    config = Config(account_id_endpoint_mode="disabled")
+    streams = boto3.client("dynamodbstreams", region_name=REGION, config=config)
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        for record in streams.get_records(ShardIterator=iterator)["Records"]:
+            record["dynamodb"].pop("ApproximateCreationDateTime", None)  # a datetime once parsed
+            records.append({**record, "eventSourceARN": arn})
+    return {"Records": records}
+
+
+def matches_filter(pattern, value) -> bool:
+    """Lambda's event filtering for the pattern subset the template uses (nested exact values)."""
+    if isinstance(pattern, list):
+        return value in pattern
+    if not isinstance(value, dict):
+        return False
+    return all(key in value and matches_filter(sub, value[key]) for key, sub in pattern.items())
