@@ -88,30 +88,36 @@ def prepare(size: int, work: Path) -> Path:
     return corpus
 
 
-def bench_build(build: str, size: int, runs: int, work: Path, corpus: Path) -> Result:
-    """Run one build `runs` times from a fresh output folder; medians."""
-    output = work / f"out-{build}"
-    measures = []
-    for run in range(runs):
-        fresh_dir(output)
-        fresh_dir(work / "hugo-cache")
-        measures.append(run_measured(commands(build, work, corpus, output)))
-        note(f"  {build} N={size} run {run + 1}/{runs}: {measures[-1].wall_s:.2f} s")
-    return Result(build, size, median_measure(measures), len(html_pages(output)))
+def run_once(build: str, work: Path, corpus: Path) -> Measure:
+    """One cold build from a fresh output folder (and a fresh Hugo cache)."""
+    output = fresh_dir(work / f"out-{build}")
+    fresh_dir(work / "hugo-cache")
+    return run_measured(commands(build, work, corpus, output))
 
 
 def bench_size(size: int, runs: int, builds: tuple[str, ...]) -> list[Result]:
-    """Every build at one size, in the same temporary folder (removed afterwards)."""
+    """Every build at one size, in the same temporary folder (removed afterwards).
+
+    Runs go round-robin (ours, Pelican, Hugo, ours…) so a burst of load on the shared machine
+    hits every build alike instead of skewing one of them.
+    """
     with tempfile.TemporaryDirectory(prefix=f"bench-build-{size}-") as tmp:
         work = Path(tmp)
         corpus = prepare(size, work)
-        results = []
-        for build in builds:
-            try:
-                results.append(bench_build(build, size, runs, work, corpus))
-            except BuildFailed as error:
-                note(f"  {build} N={size} : échec\n{error}")
-        return results
+        measures: dict[str, list[Measure]] = {build: [] for build in builds}
+        for run in range(runs):
+            for build in list(measures):
+                try:
+                    measures[build].append(run_once(build, work, corpus))
+                except BuildFailed as error:
+                    note(f"  {build} N={size} : échec\n{error}")
+                    del measures[build]
+                    continue
+                note(f"  {build} N={size} run {run + 1}/{runs}: {measures[build][-1].wall_s:.2f} s")
+        return [
+            Result(build, size, median_measure(ms), len(html_pages(work / f"out-{build}")))
+            for build, ms in measures.items()
+        ]
 
 
 def ratio(results: list[Result], a: str, b: str) -> str:

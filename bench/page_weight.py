@@ -285,7 +285,7 @@ def page_kind(page: Path, root: Path, territories: set[str]) -> str:
         return "home"
     if parts[0] not in territories:
         name = "/".join(parts).lower()
-        return "legal page" if any(h in name for h in LEGAL_HINTS) else "other (site)"
+        return "legal page" if any(h in name for h in LEGAL_HINTS) else "site page"
     inner = parts[1:-1] if parts[-1] == "index.html" else parts[1:]
     if not inner:
         return "landing"
@@ -311,7 +311,7 @@ KIND_ORDER = (
     "pack",
     "free page",
     "legal page",
-    "other (site)",
+    "site page",
 )
 
 
