@@ -67,3 +67,19 @@ def moto_server():
         host, port = server.get_host_and_port()
         yield f"http://{host}:{port}"
         server.stop()
+
+
+@pytest.fixture
+def no_backoff(monkeypatch) -> list:
+    """botocore's retry delays, recorded instead of slept: retry tests stay fast."""
+    from botocore.retries.standard import ExponentialBackoff
+
+    delays = []
+    original = ExponentialBackoff.delay_amount
+
+    def record(self, context):
+        delays.append(original(self, context))
+        return 0
+
+    monkeypatch.setattr(ExponentialBackoff, "delay_amount", record)
+    return delays

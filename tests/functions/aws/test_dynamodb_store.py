@@ -182,7 +182,7 @@ def test_a_dynamodb_failure_is_store_unavailable_and_writes_nothing(table):
     assert item_count(table) == 0
 
 
-def test_throttling_is_retried_by_botocore_before_giving_up(moto_server):
+def test_throttling_is_retried_by_botocore_before_giving_up(moto_server, no_backoff):
     # A real endpoint: under mock_aws moto would execute the throttled attempts as well.
     client = boto3.client("dynamodb", endpoint_url=moto_server, config=CLIENT_CONFIG)
     table = create_table_from_template(load_template(), "retries", client)
@@ -190,10 +190,11 @@ def test_throttling_is_retried_by_botocore_before_giving_up(moto_server):
     store = DynamoDBStore(table, dynamodb_client=client)
     store.add(make_submission())
     assert len(attempts) == 3
+    assert len(no_backoff) == 2  # botocore waited before each retry
     assert store.get(make_submission().id) == make_submission()
 
 
-def test_throttling_that_outlasts_the_retries_is_store_unavailable(moto_server):
+def test_throttling_that_outlasts_the_retries_is_store_unavailable(moto_server, no_backoff):
     client = boto3.client("dynamodb", endpoint_url=moto_server, config=CLIENT_CONFIG)
     table = create_table_from_template(load_template(), "outlasting", client)
     attempts = throttle_first(client, "TransactWriteItems", 99, "ThrottlingException")

@@ -172,7 +172,7 @@ def test_spam_is_never_emailed(lambda_env, table, ses):
 # --- The SES mailer alone. ------------------------------------------------------------------
 
 
-def test_ses_throttling_is_retried_by_botocore(moto_server):
+def test_ses_throttling_is_retried_by_botocore(moto_server, no_backoff):
     client = boto3.client("sesv2", endpoint_url=moto_server, region_name=REGION)
     client.create_email_identity(EmailIdentity=SENDER)
     attempts = throttle_first(client, "SendEmail", 2, "TooManyRequestsException", 429)
