@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import json
 import socket
+import time
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlencode
@@ -115,3 +116,13 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
