@@ -27,8 +27,11 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict:
         value = loader.construct_sequence(node, deep=True)
     else:
         value = loader.construct_mapping(node, deep=True)
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    return {name: value}
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):  # !GetAtt A.B is ["A", "B"] in JSON
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
 
 
 CloudFormationLoader.add_multi_constructor("!", _tag)

@@ -29,21 +29,35 @@ def functions(template: dict) -> dict:
     return resources(template, "AWS::Serverless::Function")
 
 
-def statements(function: dict) -> list[dict]:
+def policies(template: dict, function: dict) -> list:
+    """A function's policies: its SAM `Policies`, or those of the role written for it."""
+    role = function["Properties"].get("Role")
+    if role is None:
+        return function["Properties"].get("Policies", [])
+    properties = template["Resources"][role["Fn::GetAtt"][0]]["Properties"]
+    inline = [p["PolicyDocument"] for p in properties.get("Policies", [])]
+    return properties.get("ManagedPolicyArns", []) + inline
+
+
+def statements(template: dict, function: dict) -> list[dict]:
     """The inline policy statements of a function."""
     found = []
-    for policy in function["Properties"].get("Policies", []):
+    for policy in policies(template, function):
         if isinstance(policy, dict):
             found += policy.get("Statement", [])
     return found
 
 
-def actions(function: dict) -> set[str]:
+def actions(template: dict, function: dict) -> set[str]:
     found = set()
-    for statement in statements(function):
+    for statement in statements(template, function):
         value = statement["Action"]
         found |= {value} if isinstance(value, str) else set(value)
     return found
+
+
+def mailer_function(template: dict) -> dict:
+    return template["Resources"]["MailerFunction"]
 
 
 def test_cfn_lint_finds_nothing():
@@ -108,14 +122,18 @@ def test_the_mailer_retries_a_failed_batch_then_dead_letters_it(template):
     [stream] = mailer["Events"].values()
     props = stream["Properties"]
     assert stream["Type"] == "DynamoDB"
-    assert props["Stream"] == {"Fn::GetAtt": "SubmissionsTable.StreamArn"}
+    assert props["Stream"] == {"Fn::GetAtt": ["SubmissionsTable", "StreamArn"]}
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["BisectBatchOnFunctionError"] is True
     assert 0 < props["MaximumRetryAttempts"] <= 10
-    assert props["DestinationConfig"]["OnFailure"] == {
-        "Type": "SQS",
-        "Destination": {"Fn::GetAtt": "MailerDeadLetterQueue.Arn"},
-    }
+    dead_letter_queue = {"Fn::GetAtt": ["MailerDeadLetterQueue", "Arn"]}
+    assert props["DestinationConfig"]["OnFailure"] == {"Destination": dead_letter_queue}
+    sends = [
+        s
+        for s in statements(template, mailer_function(template))
+        if s["Action"] == "sqs:SendMessage"
+    ]
+    assert [s["Resource"] for s in sends] == [dead_letter_queue]
 
 
 def test_the_dead_letter_queue_is_encrypted_and_kept_long_enough(template):
@@ -158,7 +176,7 @@ def test_ses_sending_is_limited_to_the_sender_identity(template):
     senders = {
         name
         for name, function in functions(template).items()
-        if {"Ref": "SendFromSenderIdentityPolicy"} in function["Properties"].get("Policies", [])
+        if {"Ref": "SendFromSenderIdentityPolicy"} in policies(template, function)
     }
     assert senders == {"MailerFunction", "SweeperFunction"}
 
@@ -167,16 +185,28 @@ def test_public_functions_may_only_add_and_read_submissions(template):
     public = ("WelcomerRequestFunction", "PackOrderFunction")
     for name in public:
         function = template["Resources"][name]
-        assert actions(function) == {"dynamodb:PutItem", "dynamodb:GetItem"}
-        assert all(
-            s["Resource"] == {"Fn::GetAtt": "SubmissionsTable.Arn"} for s in statements(function)
-        )
-    assert actions(template["Resources"]["CorrectionFunction"]) == set()
+        assert actions(template, function) == {"dynamodb:PutItem", "dynamodb:GetItem"}
+        table = {"Fn::GetAtt": ["SubmissionsTable", "Arn"]}
+        assert all(s["Resource"] == table for s in statements(template, function))
+    assert actions(template, template["Resources"]["CorrectionFunction"]) == set()
 
 
-def test_no_wildcard_resource_in_our_policies(template):
+def test_wildcards_only_where_iam_has_no_resource_level_permission(template):
+    unscoped = {"dynamodb:ListStreams", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     for function in functions(template).values():
-        assert all(s["Resource"] != "*" for s in statements(function))
+        for statement in statements(template, function):
+            if statement["Resource"] == "*":
+                action = statement["Action"]
+                assert ({action} if isinstance(action, str) else set(action)) <= unscoped
+
+
+def test_the_mailer_reads_only_its_own_table_s_stream(template):
+    reads = [
+        s
+        for s in statements(template, mailer_function(template))
+        if "dynamodb:GetRecords" in s["Action"]
+    ]
+    assert [s["Resource"] for s in reads] == [{"Fn::GetAtt": ["SubmissionsTable", "StreamArn"]}]
 
 
 def test_the_site_bucket_is_private_encrypted_and_versioned(template):
@@ -270,3 +300,33 @@ def test_outputs_give_operators_what_they_need(template):
         "SubmissionsTableName",
         "DeadLetterQueueUrl",
     } <= set(template["Outputs"])
+
+
+def test_sam_translates_the_template(template, monkeypatch):
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    document = json.loads(json.dumps(template))
+    # SAM wants the code uploaded; `sam build`/`sam deploy` do that and put an S3 URI here.
+    document["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
+    parameters = {"AllowedOrigins": ["https://territoires.example.fr"], "SiteDomainNames": [""]}
+    output = transform(document, parameters, ManagedPolicies())
+    kinds = {resource["Type"] for resource in output["Resources"].values()}
+    assert "AWS::Serverless::Function" not in kinds
+    assert {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::Scheduler::Schedule",
+    } <= kinds
+
+
+class ManagedPolicies:
+    """SAM's lookup of AWS managed policies by name, answered offline."""
+
+    def load(self) -> dict:
+        names = (
+            "AWSLambdaBasicExecutionRole",
+            "AWSXrayWriteOnlyAccess",
+            "AWSLambdaDynamoDBExecutionRole",
+        )
+        return {name: f"arn:aws:iam::aws:policy/service-role/{name}" for name in names}
