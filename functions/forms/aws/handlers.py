@@ -19,12 +19,13 @@ import logging
 import os
 import uuid
 from collections import Counter
+from collections.abc import Callable
 
 import boto3
 
 from .. import http
 from ..app import App, Settings, utc_now
-from ..catalogue import load_catalogue
+from ..catalogue import Catalogue, load_catalogue
 from ..delivery import deliver
 from ..ports import EMAIL_PENDING, EMAIL_SENT, FORMS, PACK_ORDER, WELCOMER_REQUEST, StoreUnavailable
 from .dynamodb_store import SUBMISSION_PREFIX, DynamoDBStore
@@ -59,14 +60,34 @@ def token_key(env=os.environ) -> bytes:
     return base64.urlsafe_b64encode(hashlib.sha256(secret.encode("utf-8")).digest())
 
 
+# The time every handler goes by; tests replace it with a clock they move.
+clock: Callable[[], dt.datetime] = utc_now
+
+
+def now() -> dt.datetime:
+    return clock()
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    """The territories, read once per container from the packaged catalogue."""
+    return load_catalogue()
+
+
+@functools.cache
+def store() -> DynamoDBStore:
+    """The submissions table of this container."""
+    return DynamoDBStore()
+
+
 @functools.cache
 def app() -> App:
-    """The forms application of this container: catalogue, DynamoDB store, token key."""
+    """The public functions' application; only they need (and may read) the token secret."""
     return App(
-        catalogue=load_catalogue(),
-        store=DynamoDBStore(),
+        catalogue=catalogue(),
+        store=store(),
         token_key=token_key(),
-        clock=utc_now,
+        clock=now,
         settings=Settings.from_env(),
     )
 
@@ -79,8 +100,8 @@ def mailer() -> SESMailer:
 
 def reset() -> None:
     """Forget the container's state (tests, or after a configuration change)."""
-    app.cache_clear()
-    mailer.cache_clear()
+    for cached in (catalogue, store, app, mailer):
+        cached.cache_clear()
 
 
 # --- Public API. ----------------------------------------------------------------------------
@@ -114,15 +135,14 @@ def _owner(context) -> str:
 
 def deliver_once(submission_id: str, owner: str) -> str:
     """Claim, send what is not sent yet, release: "sent", "pending" (retry later) or "skipped"."""
-    current = app()
-    store: DynamoDBStore = current.store
-    submission = store.claim(submission_id, owner, current.clock(), LEASE)
+    submissions = store()
+    submission = submissions.claim(submission_id, owner, now(), LEASE)
     if submission is None:  # already sent, spam, gone, or being sent by another worker
         return SKIPPED
     try:
-        result = deliver(submission, current.catalogue, mailer(), store)
+        result = deliver(submission, catalogue(), mailer(), submissions)
     finally:
-        store.release(submission_id, owner)
+        submissions.release(submission_id, owner)
     return result.status
 
 
@@ -167,9 +187,9 @@ def _time_left_ms(context) -> float:
 def sweeper(event: dict | None = None, context=None) -> dict:
     """Re-deliver what is still pending some minutes after it was stored (scheduled)."""
     owner = _owner(context)
-    cutoff = app().clock() - SWEEP_MIN_AGE
+    cutoff = now() - SWEEP_MIN_AGE
     counts = Counter({"retried": 0, EMAIL_SENT: 0, EMAIL_PENDING: 0})
-    for submission in app().store.pending(SWEEP_LIMIT):
+    for submission in store().pending(SWEEP_LIMIT):
         if _time_left_ms(context) < SWEEP_SAFETY_MS:
             break
         if submission.received_at > cutoff:  # young: the stream is still on it

@@ -77,7 +77,7 @@ def make_submission(**changes) -> Submission:
             "profession": "médecin généraliste",
             "consent": True,
             "interests": ["écoles", "sport"],
-            "children_ages": [4, 9],
+            "children_ages": "4, 9",
             "message": "",
         },
     }

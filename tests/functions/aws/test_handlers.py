@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -28,9 +29,9 @@ def lambda_env(table, ses, catalogue_path, monkeypatch):
     monkeypatch.setenv("CATALOGUE_PATH", str(catalogue_path))
     monkeypatch.setenv("FORM_TOKEN_SECRET_ARN", secret["ARN"])
     monkeypatch.delenv("FORM_TOKEN_KEY", raising=False)
+    monkeypatch.setattr(handlers, "clock", Clock(NOW))
     handlers.reset()
-    handlers.app().clock = Clock(NOW)
-    yield handlers.app()
+    yield SimpleNamespace(store=handlers.store(), clock=handlers.clock)
     handlers.reset()
 
 
@@ -97,7 +98,7 @@ def test_the_correction_route_refuses_an_unknown_form(lambda_env):
 
 def test_the_token_key_is_derived_from_the_secret_the_same_way_everywhere(lambda_env):
     key = handlers.token_key()
-    assert key == lambda_env.token_key
+    assert key == handlers.app().token_key
     Fernet(key)  # a valid Fernet key: 32 bytes, URL-safe base64
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import email
 import json
+from types import SimpleNamespace
 
 import boto3
 import pytest
-from aws_testkit import REGION, SENDER, stream_event, throttle_first
+from aws_testkit import REGION, SENDER, make_submission, stream_event, throttle_first
 from botocore.stub import Stubber
 from forms.aws import handlers
 from forms.aws.ses_mailer import SESMailer
@@ -20,9 +21,11 @@ def lambda_env(table, ses, catalogue_path, monkeypatch):
     """The functions' environment against moto, with a clock the test moves."""
     monkeypatch.setenv("CATALOGUE_PATH", str(catalogue_path))
     monkeypatch.setenv("FORM_TOKEN_KEY", "6hyzf3xLBnG-PwCNIbpOHbVxzA8_5mwYrwz9FhhE6l8=")
+    monkeypatch.setattr(handlers, "clock", Clock(NOW))
     handlers.reset()
-    handlers.app().clock = Clock(NOW)
-    yield handlers.app()
+    yield SimpleNamespace(
+        store=handlers.store(), catalogue=handlers.catalogue(), clock=handlers.clock
+    )
     handlers.reset()
 
 
@@ -59,6 +62,15 @@ def test_a_new_submission_is_emailed_to_the_territory_and_acknowledged(lambda_en
     assert "claire.martin@example.org" in notify["Reply-To"]
     assert ses[0].source == SENDER
     assert lambda_env.store.get(submission_id).email_status == "sent"
+
+
+def test_the_mailer_needs_no_token_key(lambda_env, table, ses, monkeypatch):
+    # The mailer's role may not read the token secret: it must never ask for it.
+    monkeypatch.delenv("FORM_TOKEN_KEY")
+    monkeypatch.delenv("FORM_TOKEN_SECRET_ARN", raising=False)
+    lambda_env.store.add(make_submission())
+    assert handlers.stream_mailer(stream_event(table), Context()) == {"batchItemFailures": []}
+    assert kinds(ses) == ["notify", "acknowledgement"]
 
 
 def test_the_same_stream_record_delivered_twice_sends_one_email_of_each_kind(
