@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import pytest
 from aws_testkit import ROOT, make_submission, matches_filter, stream_event
 from forms.aws.dynamodb_store import PENDING_INDEX, to_item
@@ -330,3 +331,22 @@ class ManagedPolicies:
             "AWSLambdaDynamoDBExecutionRole",
         )
         return {name: f"arn:aws:iam::aws:policy/service-role/{name}" for name in names}
+
+
+def test_a_dead_lettered_batch_alerts_the_operator(template):
+    alarm = template["Resources"]["DeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["MailerDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    assert alarm["AlarmActions"]["Fn::If"][:2] == ["HasOperatorEmail", [{"Ref": "OperatorAlerts"}]]
+
+
+def test_the_dead_letter_queue_properties_are_accepted_by_sqs(aws, template):
+    properties = template["Resources"]["MailerDeadLetterQueue"]["Properties"]
+    attributes = {name: str(value).lower() for name, value in properties.items()}
+    sqs = boto3.client("sqs", region_name="eu-west-3")
+    url = sqs.create_queue(QueueName="mailer-dlq", Attributes=attributes)["QueueUrl"]
+    created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert created["SqsManagedSseEnabled"] == "true"
+    assert created["MessageRetentionPeriod"] == str(properties["MessageRetentionPeriod"])
