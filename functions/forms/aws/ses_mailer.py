@@ -15,6 +15,9 @@ from ..ports import MailError
 
 # A few quick tries: SES throttling is usually over in a second; beyond that the submission
 # stays pending and the stream retries or the sweeper take over, with no Lambda time wasted.
+# SES asks for non-ASCII content to be encoded: 8-bit UTF-8 parts are re-encoded (base64) so
+# the message is 7-bit clean, lines well under RFC 5321's 1,000 characters.
+SEVEN_BIT = SMTP.clone(cte_type="7bit")
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=10
 )
@@ -40,7 +43,7 @@ class SESMailer:
 
     def send(self, message: EmailMessage) -> None:
         """Send one message; its To/Cc headers are the recipients."""
-        request = {"Content": {"Raw": {"Data": message.as_bytes(policy=SMTP)}}}
+        request = {"Content": {"Raw": {"Data": message.as_bytes(policy=SEVEN_BIT)}}}
         if self.mail_from:
             request["FromEmailAddress"] = self.mail_from
         if self.configuration_set:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import json
 from types import SimpleNamespace
 
@@ -193,6 +194,18 @@ def test_ses_throttling_is_retried_by_botocore(moto_server, no_backoff):
     message.set_content("Bonjour")
     SESMailer(SENDER, sesv2_client=client).send(message)
     assert len(attempts) == 3  # two throttled, the third accepted by SES
+
+
+def test_8bit_text_reaches_ses_as_7bit_mime(ses):
+    message = email.message.EmailMessage(policy=email.policy.SMTP)
+    message["From"], message["To"], message["Subject"] = SENDER, "mairie@example.org", "Essai"
+    message.set_content("Bonjour,\nune médecin généraliste arrive à Pithiviers.\n")
+    assert message["Content-Transfer-Encoding"] == "8bit"
+    SESMailer(SENDER).send(message)
+    [sent] = ses
+    assert sent.raw_data.isascii()  # SES asks for non-ASCII content to be encoded
+    received = email.message_from_string(sent.raw_data, policy=email.policy.default)
+    assert "médecin généraliste" in received.get_content()
 
 
 def test_ses_refusal_is_a_mail_error_without_addresses(aws):
