@@ -40,7 +40,8 @@ LEASE = dt.timedelta(minutes=2)
 # The stream delivers within seconds; the sweeper leaves it the first minutes to do so.
 SWEEP_MIN_AGE = dt.timedelta(minutes=5)
 SWEEP_LIMIT = 200
-SWEEP_SAFETY_MS = 30_000  # stop sweeping when less than this remains of the invocation
+# One delivery takes at most about a minute (two messages, three tries each): none is cut short.
+SWEEP_SAFETY_MS = 90_000
 SKIPPED = "skipped"  # nothing to do here: sent, spam, gone, or another worker holds the lease
 
 
