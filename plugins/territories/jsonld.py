@@ -73,7 +73,7 @@ def event(ev: Event, territory: Territory, url: str) -> dict:
         "location": {
             "@type": "Place",
             "name": ev.place,
-            "address": {"@type": "PostalAddress", "name": ev.place, "addressCountry": "FR"},
+            "address": ev.place,
         },
         "organizer": {"@type": "Organization", "name": territory.name, "url": url},
         "url": ev.url or url,
