@@ -160,21 +160,24 @@ def _load_markdown_file(path: Path, spec: Record, build, ctx: FileContext):
     name_ok = build.check_name(path.stem, Where(ctx, "", 1))
     parts = split_front_matter(text)
     if parts is None:
-        ctx.errors.append(
-            ContentError(
-                ctx.path,
-                1,
-                "",
-                "en-tête manquant : le fichier doit commencer par une ligne ---, puis les champs "
-                "(title: …), puis une ligne ---, puis le texte",
-            )
-        )
+        ctx.errors.append(ContentError(ctx.path, 1, "", _front_matter_problem(text)))
         return INVALID
     front, front_line, body, _body_line = parts
     values = _check_yaml_text(front, front_line, spec, ctx)
     if values is INVALID or not name_ok:
         return INVALID
     return build(path, values, render_markdown(body))
+
+
+def _front_matter_problem(text: str) -> str:
+    """Why `text` has no usable front matter, in French."""
+    first_line = next(iter(text.splitlines()), "")
+    if first_line.strip() == "---":
+        return "en-tête non fermé : ajoutez une ligne --- après les champs, avant le texte"
+    return (
+        "en-tête manquant : le fichier doit commencer par une ligne ---, puis les champs "
+        "(title: …), puis une ligne ---, puis le texte"
+    )
 
 
 def _placement(path: Path, values: dict, body_html: str) -> Placement:

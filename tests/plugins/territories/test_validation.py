@@ -360,6 +360,10 @@ PLACEMENT_ERRORS = {
         "title: Offre\n\nTexte.\n",
         [f"{P}:1: en-tête manquant : le fichier doit commencer par une ligne ---"],
     ),
+    "unclosed_front_matter": (
+        PLACEMENT.replace("---\nTexte", "Texte"),
+        [f"{P}:1: en-tête non fermé : ajoutez une ligne --- après les champs"],
+    ),
     "front_matter_syntax": (
         PLACEMENT.replace("commune: Blois", "commune: Blois : centre"),
         [f"{P}:5: YAML invalide : deux-points inattendu"],
