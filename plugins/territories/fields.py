@@ -23,6 +23,7 @@ from .errors import ContentError
 from .markup import LineDict, LineList, render_markdown
 
 INVALID = object()  # returned by a check that reported an error: nothing can be built from it
+_ABSENT = object()  # an optional key that was not written
 
 
 @dataclass
@@ -441,9 +442,8 @@ class ListOf(Kind):
         self.item = item
         self.min_items = min_items
         self.unique = unique
-        self.label = (
-            f"liste ({item.label})" if not isinstance(item, Record) else "liste de sections"
-        )
+        is_record = isinstance(item, Record)
+        self.label = "liste de sections (voir ci-dessous)" if is_record else f"liste ({item.label})"
 
     def check(self, value, where):
         if not isinstance(value, list):
@@ -514,32 +514,27 @@ class Record(Kind):
     description: str = ""
     label: str = field(default="section (voir ci-dessous)")
 
-    def field_of(self, key: str) -> Field | None:
-        """The spec of `key`, if it is one of this section's keys."""
-        return next((f for f in self.fields if f.key == key), None)
-
     def check(self, value, where):
         if not isinstance(value, dict):
             return where.error(f"section attendue (clé: valeur), trouvé {describe(value)}")
         if not isinstance(value, LineDict):  # plain dicts (tests, tools) have no line numbers
             value = _with_lines(value, where.line)
-        self._report_unknown_keys(value, where)
-        values = {}
-        for spec in self.fields:
-            place = where.child(spec.key, _line_of(value, spec.key, where), value.raw.get(spec.key))
-            if value.get(spec.key) is None:
-                if spec.required:
-                    values[spec.name] = place.error(_missing(spec, present=spec.key in value))
-                continue
-            values[spec.name] = spec.kind.check(value[spec.key], place)
+        known_keys = self._report_unknown_keys(value, where)
+        values = {spec.name: self._check_field(spec, value, where) for spec in self.fields}
+        values = {name: v for name, v in values.items() if v is not _ABSENT}
         rules_ok = self._apply_rules(values, value, where)
-        if (
-            not rules_ok
-            or INVALID in values.values()
-            or value.keys() - {f.key for f in self.fields}
-        ):
+        if not (rules_ok and known_keys) or INVALID in values.values():
             return INVALID
         return self.model(**values) if self.model else values
+
+    def _check_field(self, spec: Field, value: LineDict, where: Where):
+        """The converted value of one key, _ABSENT when optional and not written, or INVALID."""
+        place = where.child(spec.key, _line_of(value, spec.key, where), value.raw.get(spec.key))
+        if value.get(spec.key) is not None:
+            return spec.kind.check(value[spec.key], place)
+        if spec.required:
+            return place.error(_missing(spec, present=spec.key in value))
+        return _ABSENT  # the model's default applies; an empty key (`pack:`) counts as absent
 
     def _apply_rules(self, values: dict, value: LineDict, where: Where) -> bool:
         """Run the rules on the fields that are valid, so every error shows at once."""
@@ -551,12 +546,14 @@ class Record(Kind):
             )
         return len(where.ctx.errors) == errors_before
 
-    def _report_unknown_keys(self, value: LineDict, where: Where) -> None:
+    def _report_unknown_keys(self, value: LineDict, where: Where) -> bool:
+        """Report keys that are not in the spec (typos), with a suggestion; True if none."""
         known = [f.key for f in self.fields]
-        for key in value:
-            if key not in known:
-                hint = suggestion(key, known) or " ; clés possibles : " + ", ".join(known)
-                where.child(key, value.line_of(key)).error(f"clé inconnue{hint}")
+        unknown = [key for key in value if key not in known]
+        for key in unknown:
+            hint = suggestion(key, known) or " ; clés possibles : " + ", ".join(known)
+            where.child(key, value.line_of(key)).error(f"clé inconnue{hint}")
+        return not unknown
 
     def schema(self):
         result = {
