@@ -53,6 +53,13 @@ def test_a_pack_order_is_answered_with_its_prices(lambda_env):
     assert body["total_eur"] == float(stored.pricing["total_eur"])
 
 
+def test_a_plain_form_order_is_stored_and_redirected_to_its_thank_you_page(lambda_env, table):
+    response = handlers.pack_order(load_event("pack_order_form.json"))
+    assert response["statusCode"] == 303
+    assert response["headers"]["location"] == "/loiret/pack/merci/"
+    assert item_count(table) == 1
+
+
 def test_a_retried_post_returns_the_first_id_and_stores_once(lambda_env, table):
     event = load_event("welcomer_request_json.json")
     first = json.loads(handlers.welcomer_request(event)["body"])["id"]
