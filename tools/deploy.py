@@ -7,6 +7,12 @@
 Only new and changed files are sent: a local file is unchanged when its MD5 equals the object's
 ETag, which S3 guarantees for single-part uploads without SSE-KMS (the site bucket uses SSE-S3).
 Uploading the same `output/` twice therefore sends nothing the second time.
+
+Assets are cached for a year when their URL changes with their content: a hash in the file
+name (`site.3f9a2c1d.css`), or a hash in the query the pages link them with
+(`/theme/css/site.css?v=3f9a2c1d7b`, what our theme does). The CDN ignores query strings, so a
+changed asset of the second kind is invalidated, and the invalidation awaited, before the pages
+that link its new URL are sent: no visitor can then cache the old file under the new URL.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ import argparse
 import base64
 import hashlib
 import mimetypes
+import posixpath
 import re
 import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlparse
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,10 +45,15 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300, must-revalidate"
 # `site.3f9a2c1d.css`, `app-3f9a2c1d7b.js`: a hex hash of 8+ characters just before the extension.
 FINGERPRINT = re.compile(r"[.-][0-9a-f]{8,64}\.[A-Za-z0-9]+$")
+# `href="…/theme/css/site.css?v=3f9a2c1d7b"`: a page links the asset with its content hash.
+VERSIONED_LINK = re.compile(r"""(?:href|src)=["']([^"'?#]+)\?v=[0-9a-f]{8,64}["']""")
 
 # CloudFront bills invalidations per path, a wildcard counting as one: past this, send "/*".
 INVALIDATE_ALL_ABOVE = 25
 DELETE_BATCH = 1000  # the most keys one DeleteObjects call accepts
+# An invalidation usually completes within a minute or two: poll every 10 s, for 10 minutes.
+INVALIDATION_POLL_SECONDS = 10
+INVALIDATION_POLLS = 60
 
 # Explicit types first: the system's mime.types differs between machines, and a deploy must not.
 CONTENT_TYPES = {
@@ -128,16 +140,23 @@ class Plan:
     def is_empty(self) -> bool:
         return not (self.new or self.changed or self.deleted)
 
+    def asset_invalidation_paths(self) -> list[str]:
+        """Changed long-cached assets: forgotten by CloudFront before any page links them."""
+        return sorted(
+            p for f in self.changed if f.cache_control == IMMUTABLE for p in url_paths(f.key)
+        )
+
     def invalidation_paths(self) -> list[str]:
-        """The URL paths CloudFront may hold stale: changed and deleted files, or "/*"."""
+        """The other paths CloudFront may hold stale (changed and deleted files), or "/*"."""
         # New files were never served, so CloudFront has nothing of theirs to forget.
-        paths = sorted({p for f in self.changed for p in url_paths(f.key)} | self._deleted_paths())
+        changed = {
+            p for f in self.changed if f.cache_control != IMMUTABLE for p in url_paths(f.key)
+        }
+        deleted = {p for key in self.deleted for p in url_paths(key)}
+        paths = sorted(changed | deleted)
         if len(paths) > INVALIDATE_ALL_ABOVE:
             return ["/*"]
         return paths
-
-    def _deleted_paths(self) -> set[str]:
-        return {p for key in self.deleted for p in url_paths(key)}
 
 
 class Clients:
@@ -171,11 +190,28 @@ def _with_charset(content_type: str) -> str:
     return content_type
 
 
-def cache_control_for(key: str) -> str:
+def cache_control_for(key: str, versioned: bool = False) -> str:
     """Long and immutable for fingerprinted assets, short for HTML and everything else."""
-    if key.endswith(".html") or not FINGERPRINT.search(key):
+    if key.endswith(".html") or not (versioned or FINGERPRINT.search(key)):
         return SHORT
     return IMMUTABLE
+
+
+def versioned_keys(root: Path, page_keys: list[str]) -> set[str]:
+    """The files that pages link with a content hash in the query (`site.css?v=3f9a2c1d7b`)."""
+    keys = set()
+    for page in page_keys:
+        html = (root / page).read_text(encoding="utf-8", errors="replace")
+        keys.update(_key_of_link(page, url) for url in VERSIONED_LINK.findall(html))
+    return keys
+
+
+def _key_of_link(page: str, url: str) -> str:
+    """The bucket key a link points at, whether absolute, root-relative or page-relative."""
+    parsed = urlparse(url)
+    if parsed.scheme or url.startswith("/"):
+        return parsed.path.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), parsed.path))
 
 
 def url_paths(key: str) -> list[str]:
@@ -195,15 +231,15 @@ def scan_output(root: Path) -> dict[str, LocalFile]:
     """Every file of the built site by key; hidden files (build caches) are not published."""
     if not root.is_dir() or not any(root.iterdir()):
         raise DeployError(f"{root}/ est vide ou absent : lancez d'abord `make publish`.")
-    files = {}
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        key = path.relative_to(root).as_posix()
-        if _is_hidden(key):
-            continue
-        files[key] = LocalFile(
-            key, path, md5_of(path), content_type_for(key), cache_control_for(key)
+    paths = {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+    paths = {key: path for key, path in paths.items() if not _is_hidden(key)}
+    versioned = versioned_keys(root, [key for key in paths if key.endswith(".html")])
+    return {
+        key: LocalFile(
+            key, path, md5_of(path), content_type_for(key), cache_control_for(key, key in versioned)
         )
-    return files
+        for key, path in paths.items()
+    }
 
 
 def _is_hidden(key: str) -> bool:
@@ -253,17 +289,34 @@ def delete(s3, bucket: str, keys: tuple[str, ...]) -> None:
             raise DeployError(f"Suppression refusée par S3 pour : {failed}")
 
 
-def invalidate(cloudfront, distribution_id: str, paths: list[str]) -> str:
+def invalidate(cloudfront, distribution_id: str, paths: list[str], wait: bool = False) -> str:
     """Ask CloudFront to forget `paths`, in one batch; returns the invalidation id."""
     response = cloudfront.create_invalidation(
         DistributionId=distribution_id,
         InvalidationBatch={
             "Paths": {"Quantity": len(paths), "Items": paths},
-            # Unique per deploy: CloudFront would take a reused reference for a retry.
-            "CallerReference": f"deploy-{int(time.time())}-{uuid.uuid4().hex[:8]}",
+            # Unique per call: CloudFront would take a reused reference for a retry.
+            "CallerReference": f"deploy-{time.time_ns()}-{uuid.uuid4().hex[:8]}",
         },
     )
-    return response["Invalidation"]["Id"]
+    invalidation_id = response["Invalidation"]["Id"]
+    if wait:
+        wait_for_invalidation(cloudfront, distribution_id, invalidation_id)
+    return invalidation_id
+
+
+def wait_for_invalidation(cloudfront, distribution_id: str, invalidation_id: str) -> None:
+    """Poll until CloudFront has forgotten the paths everywhere, or give up after 10 minutes."""
+    for _ in range(INVALIDATION_POLLS):
+        found = cloudfront.get_invalidation(DistributionId=distribution_id, Id=invalidation_id)
+        # CloudFront says "Completed", moto "COMPLETED": compare without case.
+        if found["Invalidation"]["Status"].lower() == "completed":
+            return
+        time.sleep(INVALIDATION_POLL_SECONDS)
+    raise DeployError(
+        f"L'invalidation {invalidation_id} n'est pas terminée : pages non envoyées, "
+        "relancez le déploiement."
+    )
 
 
 def stack_outputs(cloudformation, stack: str) -> dict[str, str]:
@@ -299,22 +352,34 @@ def format_plan(plan: Plan, target: Target, output: Path) -> list[str]:
         mark = "+" if f.key in new_keys else "~"
         lines.append(f"  {mark} {f.key.ljust(width)}  {f.content_type}  {f.cache_control}")
     lines += [f"  - {key}" for key in plan.deleted]
-    paths = plan.invalidation_paths()
-    if target.distribution_id and paths:
+    if not target.distribution_id:
+        return lines
+    if assets := plan.asset_invalidation_paths():
+        lines.append(f"Invalidation CloudFront avant les pages : {' '.join(assets)}")
+    if paths := plan.invalidation_paths():
         lines.append(f"Invalidation CloudFront : {' '.join(paths)}")
     return lines
 
 
-def apply_plan(plan: Plan, target: Target, clients: Clients) -> str | None:
-    """Send, then delete, then invalidate; returns the invalidation id, if one was made."""
-    s3 = clients.get("s3")
+def apply_plan(plan: Plan, target: Target, clients: Clients) -> list[str]:
+    """Send assets, let CloudFront forget changed ones, send pages, delete, invalidate the rest.
+
+    Returns the ids of the invalidations made.
+    """
+    s3, invalidations = clients.get("s3"), []
+    pages = [f for f in plan.uploads if f.key.endswith(".html")]
     for file in plan.uploads:
+        if file not in pages:
+            upload(s3, target.bucket, file)
+    if target.distribution_id and (assets := plan.asset_invalidation_paths()):
+        cloudfront = clients.get("cloudfront")
+        invalidations.append(invalidate(cloudfront, target.distribution_id, assets, wait=True))
+    for file in pages:
         upload(s3, target.bucket, file)
     delete(s3, target.bucket, plan.deleted)
-    paths = plan.invalidation_paths()
-    if not (target.distribution_id and paths):
-        return None
-    return invalidate(clients.get("cloudfront"), target.distribution_id, paths)
+    if target.distribution_id and (paths := plan.invalidation_paths()):
+        invalidations.append(invalidate(clients.get("cloudfront"), target.distribution_id, paths))
+    return invalidations
 
 
 def deploy(
@@ -328,8 +393,8 @@ def deploy(
     elif plan.is_empty:
         print("Rien à faire : le site en ligne est à jour.")
     else:
-        invalidation = apply_plan(plan, target, clients)
-        done = f", invalidation {invalidation}" if invalidation else ""
+        invalidations = apply_plan(plan, target, clients)
+        done = f", invalidation {' '.join(invalidations)}" if invalidations else ""
         print(f"Déployé{done}.")
     return plan
 

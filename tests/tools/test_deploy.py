@@ -14,20 +14,35 @@ from tools.deploy import IMMUTABLE, SHORT, Clients, Target
 REGION = "eu-west-3"
 BUCKET = "territoires-site"
 CSS = b"body{color:#1f4e79}"
-# The theme's fingerprinting: the first 8 hex digits of the content's hash in the name.
-CSS_KEY = f"theme/css/site.{hashlib.sha256(CSS).hexdigest()[:8]}.css"
+JS = b"'use strict';"
+BRAND = b".brand{color:#c8102e}"
+
+
+def version(content: bytes) -> str:
+    """A content hash, as the theme puts in the query of the links to its assets."""
+    return hashlib.sha256(content).hexdigest()[:10]
+
+
+def home_page(css: bytes) -> bytes:
+    """The home page, linking the stylesheet by its absolute URL and version, as the theme does."""
+    link = f"https://territoires-sante.fr/theme/css/site.css?v={version(css)}"
+    return f'<link rel="stylesheet" href="{link}"><h1>Territoires</h1>'.encode()
+
+
+# A file whose name carries its content hash.
+BRAND_KEY = f"theme/css/brand.{version(BRAND)[:8]}.css"
+PLACEMENT = f'<script src="../../../theme/js/forms.js?v={version(JS)}"></script>'.encode()
+HTML = "text/html; charset=utf-8"
 
 # A small built site: key → (content, expected Content-Type, expected Cache-Control).
 SITE = {
-    "index.html": (b"<h1>Territoires</h1>", "text/html; charset=utf-8", SHORT),
-    "loiret/index.html": (b"<h1>Loiret</h1>", "text/html; charset=utf-8", SHORT),
-    "loiret/offres/stage-kine-gien/index.html": (
-        b"<h1>Stage</h1>",
-        "text/html; charset=utf-8",
-        SHORT,
-    ),
-    CSS_KEY: (CSS, "text/css; charset=utf-8", IMMUTABLE),
-    "theme/js/forms.js": (b"'use strict';", "text/javascript; charset=utf-8", SHORT),
+    "index.html": (home_page(CSS), HTML, SHORT),
+    "loiret/index.html": (b"<h1>Loiret</h1>", HTML, SHORT),
+    "loiret/offres/stage-kine-gien/index.html": (PLACEMENT, HTML, SHORT),
+    "theme/css/site.css": (CSS, "text/css; charset=utf-8", IMMUTABLE),
+    "theme/js/forms.js": (JS, "text/javascript; charset=utf-8", IMMUTABLE),
+    BRAND_KEY: (BRAND, "text/css; charset=utf-8", IMMUTABLE),
+    "theme/js/unversioned.js": (b"", "text/javascript; charset=utf-8", SHORT),
     "loiret/agenda.ics": (b"BEGIN:VCALENDAR\r\n", "text/calendar; charset=utf-8", SHORT),
     "feeds/all.atom.xml": (b"<feed/>", "application/atom+xml; charset=utf-8", SHORT),
     "sitemap.xml": (b"<urlset/>", "application/xml; charset=utf-8", SHORT),
@@ -108,6 +123,25 @@ def count_calls(clients: Clients, operation: str) -> list:
         f"before-parameter-build.s3.{operation}", lambda **kw: calls.append(kw)
     )
     return calls
+
+
+def record_steps(clients: Clients) -> list[str]:
+    """Record, in order, each upload, invalidation and invalidation status check."""
+    steps = []
+
+    def on_put(params, **_):
+        steps.append(f"envoi {params['Key']}")
+
+    def on_invalidation(params, **_):
+        steps.append(f"invalidation {params['InvalidationBatch']['Paths']['Items']}")
+
+    clients.get("s3").meta.events.register("before-parameter-build.s3.PutObject", on_put)
+    events = clients.get("cloudfront").meta.events
+    events.register("before-parameter-build.cloudfront.CreateInvalidation", on_invalidation)
+    events.register(
+        "before-parameter-build.cloudfront.GetInvalidation", lambda **_: steps.append("attente")
+    )
+    return steps
 
 
 def stored_body(clients: Clients, key: str) -> bytes:
@@ -244,6 +278,51 @@ def test_assets_are_uploaded_before_the_pages_that_use_them(aws, target, output)
     assert all(key.endswith(".html") for key in keys[first_page:])
 
 
+def test_a_changed_versioned_asset_is_forgotten_by_the_cdn_before_pages_link_it(
+    aws, target, output
+):
+    deploy.deploy(output, target, aws)
+    new_css = b"body{color:#c8102e}"
+    (output / "theme/css/site.css").write_bytes(new_css)
+    (output / "index.html").write_bytes(home_page(new_css))
+    steps = record_steps(aws)
+
+    deploy.deploy(output, target, aws)
+
+    assert steps == [
+        "envoi theme/css/site.css",
+        "invalidation ['/theme/css/site.css']",
+        "attente",
+        "envoi index.html",
+        "invalidation ['/', '/index.html']",
+    ]
+
+
+def test_pages_are_not_sent_while_the_cdn_still_holds_the_old_asset(
+    aws, target, output, monkeypatch, capsys
+):
+    deploy.deploy(output, target, aws)
+    new_css = b"body{color:#c8102e}"
+    (output / "theme/css/site.css").write_bytes(new_css)
+    (output / "index.html").write_bytes(home_page(new_css))
+    monkeypatch.setattr(deploy, "INVALIDATION_POLL_SECONDS", 0)
+
+    def still_in_progress(parsed, **_):
+        parsed["Invalidation"]["Status"] = "InProgress"
+
+    aws.get("cloudfront").meta.events.register(
+        "after-call.cloudfront.GetInvalidation", still_in_progress
+    )
+    args = ["--bucket", BUCKET, "--distribution-id", target.distribution_id]
+
+    status = deploy.main([*args, "--output", str(output)], clients=aws)
+
+    assert status == 1
+    assert "pages non envoyées, relancez le déploiement" in capsys.readouterr().err
+    assert stored_body(aws, "theme/css/site.css") == new_css
+    assert stored_body(aws, "index.html") == home_page(CSS)
+
+
 def test_force_reuploads_unchanged_files(aws, target, output):
     deploy.deploy(output, target, aws)
     puts = count_calls(aws, "PutObject")
@@ -339,16 +418,19 @@ def test_content_type_follows_the_extension(key, expected):
 
 
 @pytest.mark.parametrize(
-    ("key", "expected"),
+    ("key", "linked_with_version", "expected"),
     [
-        ("theme/css/site.3f9a2c1d.css", IMMUTABLE),
-        ("theme/js/forms-0123456789abcdef.js", IMMUTABLE),
-        ("theme/css/site.css", SHORT),
-        ("loiret/images/logo.svg", SHORT),
+        ("theme/css/site.3f9a2c1d.css", False, IMMUTABLE),
+        ("theme/js/forms-0123456789abcdef.js", False, IMMUTABLE),
+        ("theme/css/site.css", True, IMMUTABLE),
+        ("theme/css/site.css", False, SHORT),
+        ("loiret/images/logo.svg", False, SHORT),
         # A page is never immutable, whatever its name: its URL must show each new version.
-        ("offres/3f9a2c1d.html", SHORT),
-        ("index.html", SHORT),
+        ("offres/3f9a2c1d.html", False, SHORT),
+        ("index.html", True, SHORT),
     ],
 )
-def test_only_fingerprinted_assets_are_cached_for_a_year(key, expected):
-    assert deploy.cache_control_for(key) == expected
+def test_only_assets_whose_url_changes_with_their_content_are_cached_for_a_year(
+    key, linked_with_version, expected
+):
+    assert deploy.cache_control_for(key, linked_with_version) == expected
