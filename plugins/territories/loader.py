@@ -8,6 +8,8 @@ Public API (used by the Pelican generator and the checker):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
@@ -15,11 +17,31 @@ from .fields import INVALID, FileContext, Record, Where
 from .markup import LineDict, YamlError, parse_yaml, render_markdown, split_front_matter
 from .model import Page, Placement, Territory
 from .schema import PAGE, PLACEMENT, TERRITORY
-from .validation import check_page_slug, contrast_ratio, is_slug
+from .validation import check_page_slug, check_placement_name, contrast_ratio, is_slug
 
 __all__ = ["ContentError", "ContentErrors", "contrast_ratio", "load_territories"]
 
 TERRITORY_FILE = "territory.yaml"
+
+
+@dataclass(frozen=True)
+class _MarkdownKind:
+    """A folder of Markdown files with front matter: what they hold and how they are named."""
+
+    folder: str
+    spec: Record
+    model: type  # built with the file name as `id_attr`, body_html and source_path
+    id_attr: str
+    check_name: Callable[[str, Where], bool]
+
+    def build(self, path: Path, values: dict, body_html: str):
+        """The model of one checked file."""
+        ids = {self.id_attr: path.stem}
+        return self.model(**ids, body_html=body_html, source_path=path, **values)
+
+
+PLACEMENTS = _MarkdownKind("placements", PLACEMENT, Placement, "id", check_placement_name)
+PAGES = _MarkdownKind("pages", PAGE, Page, "slug", check_page_slug)
 
 
 def load_territories(root: Path, only: str | None = None) -> list[Territory]:
@@ -73,8 +95,8 @@ def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | Non
         values = INVALID
     else:
         values = _check_yaml_file(path, TERRITORY, ctx)
-    placements = _load_markdown_folder(folder / "placements", PLACEMENT, _placement, ctx)
-    pages = _load_markdown_folder(folder / "pages", PAGE, _page, ctx)
+    placements = _load_markdown_folder(folder, PLACEMENTS, ctx)
+    pages = _load_markdown_folder(folder, PAGES, ctx)
     if values is INVALID or placements is INVALID or pages is INVALID or not slug_ok:
         return None
     return Territory(
@@ -133,8 +155,9 @@ def _check_yaml_text(text: str, first_line: int, spec: Record, ctx: FileContext)
     return INVALID if duplicates else values
 
 
-def _load_markdown_folder(folder: Path, spec: Record, build, parent: FileContext):
-    """(model, …) of every `*.md` of `folder` sorted by name, or INVALID after errors."""
+def _load_markdown_folder(territory: Path, kind: _MarkdownKind, parent: FileContext):
+    """(model, …) of every `*.md` of the kind's folder sorted by name, or INVALID after errors."""
+    folder = territory / kind.folder
     if not folder.is_dir():
         return ()
     results = []
@@ -148,25 +171,25 @@ def _load_markdown_folder(folder: Path, spec: Record, build, parent: FileContext
             )
             results.append(INVALID)
             continue
-        results.append(_load_markdown_file(path, spec, build, ctx))
+        results.append(_load_markdown_file(path, kind, ctx))
     return INVALID if INVALID in results else tuple(results)
 
 
-def _load_markdown_file(path: Path, spec: Record, build, ctx: FileContext):
-    """One placement or page: front matter checked against `spec`, body rendered."""
+def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
+    """One placement or page: name and front matter checked, body rendered."""
     text = _read_text(path, ctx)
     if text is None:
         return INVALID
-    name_ok = build.check_name(path.stem, Where(ctx, "", 1))
+    name_ok = kind.check_name(path.stem, Where(ctx, "", 1))
     parts = split_front_matter(text)
     if parts is None:
         ctx.errors.append(ContentError(ctx.path, 1, "", _front_matter_problem(text)))
         return INVALID
     front, front_line, body, _body_line = parts
-    values = _check_yaml_text(front, front_line, spec, ctx)
+    values = _check_yaml_text(front, front_line, kind.spec, ctx)
     if values is INVALID or not name_ok:
         return INVALID
-    return build(path, values, render_markdown(body))
+    return kind.build(path, values, render_markdown(body))
 
 
 def _front_matter_problem(text: str) -> str:
@@ -178,26 +201,3 @@ def _front_matter_problem(text: str) -> str:
         "en-tête manquant : le fichier doit commencer par une ligne ---, puis les champs "
         "(title: …), puis une ligne ---, puis le texte"
     )
-
-
-def _placement(path: Path, values: dict, body_html: str) -> Placement:
-    return Placement(id=path.stem, body_html=body_html, source_path=path, **values)
-
-
-def _page(path: Path, values: dict, body_html: str) -> Page:
-    return Page(slug=path.stem, body_html=body_html, source_path=path, **values)
-
-
-def _check_placement_name(name: str, where: Where) -> bool:
-    """A placement's file name is its id and URL path: it must be a slug."""
-    if is_slug(name):
-        return True
-    where.error(
-        f"le nom de fichier « {name}.md » ne convient pas : lettres minuscules sans accent, "
-        "chiffres et tirets seulement (ex. remplacement-mg-blois.md)"
-    )
-    return False
-
-
-_placement.check_name = _check_placement_name
-_page.check_name = check_page_slug

@@ -84,6 +84,17 @@ def check_subsidy(values: dict, at) -> None:
         )
 
 
+def check_placement_name(name: str, where: Where) -> bool:
+    """A placement's file name is its id and URL path: it must be a slug."""
+    if is_slug(name):
+        return True
+    where.error(
+        f"le nom de fichier « {name}.md » ne convient pas : lettres minuscules sans accent, "
+        "chiffres et tirets seulement (ex. remplacement-mg-blois.md)"
+    )
+    return False
+
+
 def check_page_slug(slug: str, where: Where) -> bool:
     """A page's file name must be a slug and must not hide one of the site's own paths."""
     if not is_slug(slug):
