@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
+import re
 import shutil
 from pathlib import Path
 
+from jinja2.ext import Extension
 from pelican.generators import Generator
 
 from . import catalogue, filters
 from .pages import Output, TerritorySite, Urls, check_names, territory_outputs, upcoming_events
 from .settings import with_defaults
 
-logger = logging.getLogger(__name__)
+INDENT = re.compile(r"\n[ \t]+")
 
 
 class BuildStopped(SystemExit):
@@ -149,6 +150,20 @@ class TerritoriesGenerator(Generator):
                 shutil.copytree(source, target, dirs_exist_ok=True)
 
 
+class StripIndent(Extension):
+    """Drop the indentation of template lines: readable templates, no bytes spent on it."""
+
+    def preprocess(self, source, name, filename=None):
+        return INDENT.sub("\n", source)
+
+
 def add_filters(generator) -> None:
     """Our Jinja filters, in every generator's environment (the operator pages use them too)."""
+    generator.env.add_extension(StripIndent)
     generator.env.filters.update(filters.FILTERS)
+    # JSON-LD in UTF-8 and without spaces: half the bytes of Jinja's default `tojson`.
+    generator.env.policies["json.dumps_kwargs"] = {
+        "sort_keys": True,
+        "ensure_ascii": False,
+        "separators": (",", ":"),
+    }

@@ -1,14 +1,13 @@
-/* Progressive enhancement of the two forms: without this file they post form-encoded and the
-   server answers with a redirect. With it: JSON, errors shown beside each field, no reload. */
+/* Enhances the two forms. Without this file they post form-encoded and the server redirects;
+   with it: a JSON request, errors beside each field and in a summary, no page reload. */
 (function () {
   "use strict";
 
   function uuid() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return ([1e7] + -1e3 + -4e3 + -8e3 + -1e11).replace(/[018]/g, function (c) {
+      return (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16);
+    });
   }
 
   // The JSON body: interests as a list, consent as a boolean, quantity as an integer.
@@ -17,90 +16,69 @@
     new FormData(form).forEach(function (value, name) {
       if (name === "interests") (data.interests = data.interests || []).push(value);
       else if (name === "consent") data.consent = value === "true";
-      else if (name === "quantity" && /^[0-9]+$/.test(value)) data.quantity = parseInt(value, 10);
+      else if (name === "quantity" && /^[0-9]+$/.test(value)) data.quantity = +value;
       else if (value !== "" || name === "website") data[name] = value;
     });
     return data;
   }
 
-  function labelOf(form, control) {
-    var label = control && form.querySelector(control.tagName === "FIELDSET" ? "#" + control.id + " legend" : "label[for='" + control.id + "']");
-    return label ? label.textContent.replace(" (obligatoire)", "").trim() : "";
-  }
-
-  function clear(form) {
-    form.querySelectorAll(".field-error").forEach(function (p) { p.textContent = ""; });
-    form.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
+  function labelOf(control) {
+    var label = control.tagName === "FIELDSET" ? control.querySelector("legend") : control.labels[0];
+    return label ? label.textContent.replace(" (obligatoire)", "").trim() + " : " : "";
   }
 
   function summarise(form, title, items) {
     var box = form.querySelector(".form-errors");
+    var list = document.createElement("ul");
     box.textContent = "";
-    var h = document.createElement("p");
-    h.className = "form-errors-title";
-    h.textContent = title;
-    box.appendChild(h);
-    if (items.length) {
-      var ul = document.createElement("ul");
-      items.forEach(function (item) {
-        var li = document.createElement("li");
-        if (!item.id) { li.textContent = item.text; ul.appendChild(li); return; }
-        var a = document.createElement("a");
-        a.href = "#" + item.id;
-        a.textContent = item.text;
-        a.addEventListener("click", function (e) {
-          var target = document.getElementById(item.id);
-          if (target.tagName === "FIELDSET") target = target.querySelector("input");
-          e.preventDefault();
-          target.focus();
-        });
-        li.appendChild(a);
-        ul.appendChild(li);
+    box.appendChild(document.createElement("p")).textContent = title;
+    items.forEach(function (item) {
+      var li = list.appendChild(document.createElement("li"));
+      if (!item.control) { li.textContent = item.text; return; }
+      var a = li.appendChild(document.createElement("a"));
+      a.href = "#" + item.control.id;
+      a.textContent = item.text;
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        (item.control.tagName === "FIELDSET" ? item.control.querySelector("input") : item.control).focus();
       });
-      box.appendChild(ul);
-    }
+    });
+    if (items.length) box.appendChild(list);
     box.hidden = false;
     box.focus();
   }
 
   function showErrors(form, errors) {
-    var prefix = form.getAttribute("data-form");
-    var items = [];
-    Object.keys(errors).forEach(function (name) {
-      var id = prefix + "-" + name;
-      var control = document.getElementById(id);
-      var slot = document.getElementById(id + "-error");
+    var prefix = form.getAttribute("data-form") + "-";
+    var items = Object.keys(errors).map(function (name) {
+      var control = document.getElementById(prefix + name);
+      var slot = document.getElementById(prefix + name + "-error");
       if (slot) slot.textContent = errors[name];
-      if (control) {
-        control.setAttribute("aria-invalid", "true");
-        items.push({ id: id, text: labelOf(form, control) + " : " + errors[name] });
-      } else {
-        items.push({ id: null, text: errors[name] });
-      }
+      if (control) control.setAttribute("aria-invalid", "true");
+      return { control: control, text: (control ? labelOf(control) : "") + errors[name] };
     });
-    var n = items.length;
-    summarise(form, n > 1 ? n + " informations sont à corriger :" : "Une information est à corriger :", items);
+    summarise(form, items.length > 1 ? items.length + " informations sont à corriger :" : "Une information est à corriger :", items);
   }
 
   function enhance(form) {
     var key = null;
-    var started = form.querySelector("[name=started_at]");
     var button = form.querySelector("[type=submit]");
-    if (started) started.value = String(Date.now());
+    form.querySelector("[name=started_at]").value = String(Date.now());
     // A changed form is a new submission; an unchanged retry keeps its key (no duplicate).
     form.addEventListener("input", function () { key = null; });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (button.disabled) return;
       key = key || uuid();
-      clear(form);
+      form.querySelectorAll(".field-error").forEach(function (p) { p.textContent = ""; });
+      form.querySelectorAll("[aria-invalid]").forEach(function (c) { c.removeAttribute("aria-invalid"); });
       button.disabled = true;
       fetch(form.action, {
         method: "POST",
         headers: { "Content-Type": "application/json", "Accept": "application/json", "Idempotency-Key": key },
         body: JSON.stringify(payload(form))
       }).then(function (response) {
-        if (response.status === 202 || response.ok) { window.location.assign(form.getAttribute("data-thanks")); return; }
+        if (response.ok) return window.location.assign(form.getAttribute("data-thanks"));
         return response.json().catch(function () { return {}; }).then(function (body) {
           button.disabled = false;
           if (body && body.errors) showErrors(form, body.errors);
