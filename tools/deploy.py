@@ -138,12 +138,13 @@ class Plan:
 
     @property
     def is_empty(self) -> bool:
+        """Whether the bucket already holds exactly the built site."""
         return not (self.new or self.changed or self.deleted)
 
     def asset_invalidation_paths(self) -> list[str]:
         """Changed long-cached assets: forgotten by CloudFront before any page links them."""
-        return sorted(
-            p for f in self.changed if f.cache_control == IMMUTABLE for p in url_paths(f.key)
+        return _at_most_a_few(
+            {p for f in self.changed if f.cache_control == IMMUTABLE for p in url_paths(f.key)}
         )
 
     def invalidation_paths(self) -> list[str]:
@@ -153,10 +154,12 @@ class Plan:
             p for f in self.changed if f.cache_control != IMMUTABLE for p in url_paths(f.key)
         }
         deleted = {p for key in self.deleted for p in url_paths(key)}
-        paths = sorted(changed | deleted)
-        if len(paths) > INVALIDATE_ALL_ABOVE:
-            return ["/*"]
-        return paths
+        return _at_most_a_few(changed | deleted)
+
+
+def _at_most_a_few(paths: set[str]) -> list[str]:
+    """The paths in order, or the one wildcard when there are too many to pay for each."""
+    return ["/*"] if len(paths) > INVALIDATE_ALL_ABOVE else sorted(paths)
 
 
 class Clients:
@@ -175,12 +178,13 @@ class Clients:
 
 def content_type_for(key: str) -> str:
     """The Content-Type of a site file, with charset=utf-8 for text."""
-    name = key.rsplit("/", 1)[-1].lower()
-    # Longest suffix first, so that "feed.atom.xml" is a feed and not plain XML.
+    # The leading dot makes a feed named "atom.xml" match ".atom.xml", like "loiret.atom.xml".
+    name = "." + key.rsplit("/", 1)[-1].lower()
+    # Longest suffix first, so that a feed is a feed and not plain XML.
     for suffix in sorted(CONTENT_TYPES, key=len, reverse=True):
         if name.endswith(suffix):
             return _with_charset(CONTENT_TYPES[suffix])
-    guessed, _encoding = _FALLBACK_TYPES.guess_type(name, strict=False)
+    guessed, _encoding = _FALLBACK_TYPES.guess_type(key.lower(), strict=False)
     return _with_charset(guessed or "application/octet-stream")
 
 

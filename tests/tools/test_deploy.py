@@ -404,6 +404,7 @@ def test_an_unknown_stack_is_an_aws_error_not_a_traceback(aws, output, capsys):
         ("a/page.html", "text/html; charset=utf-8"),
         ("agenda.ics", "text/calendar; charset=utf-8"),
         ("feeds/loiret.rss.xml", "application/rss+xml; charset=utf-8"),
+        ("loiret/offres/atom.xml", "application/atom+xml; charset=utf-8"),
         ("admin/config.yml", "text/yaml; charset=utf-8"),
         ("catalogue.json", "application/json; charset=utf-8"),
         ("fonts/marianne.woff2", "font/woff2"),
