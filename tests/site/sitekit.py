@@ -162,7 +162,8 @@ def page_kind(url: str) -> str:
     if not parts:
         return "accueil"
     if len(parts) == 1:
-        return "territoire ou page"
+        operator = ("a-propos", "mentions-legales", "confidentialite", "accessibilite")
+        return "page de l'exploitant" if parts[0] in operator else "territoire (accueil)"
     tail = parts[1:]
     if tail[0] == "offres":
         if len(tail) == 1:
