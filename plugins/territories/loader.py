@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .fields import INVALID, FileContext, Record, Where
-from .markup import LineDict, YamlError, parse_yaml, render_markdown, split_front_matter
+from .fields import INVALID, FileContext, Record, Where, forbidden_html_message
+from .markup import (
+    LineDict,
+    YamlError,
+    forbidden_html,
+    parse_yaml,
+    render_markdown,
+    split_front_matter,
+)
 from .model import Page, Placement, Territory
 from .schema import PAGE, PLACEMENT, TERRITORY
 from .validation import check_page_slug, check_placement_name, contrast_ratio, is_slug
@@ -185,11 +192,22 @@ def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
     if parts is None:
         ctx.errors.append(ContentError(ctx.path, 1, "", _front_matter_problem(text)))
         return INVALID
-    front, front_line, body, _body_line = parts
+    front, front_line, body, body_line = parts
     values = _check_yaml_text(front, front_line, kind.spec, ctx)
-    if values is INVALID or not name_ok:
+    body_ok = _check_body(body, body_line, ctx)
+    if values is INVALID or not (name_ok and body_ok):
         return INVALID
     return kind.build(path, values, render_markdown(body))
+
+
+def _check_body(body: str, first_line: int, ctx: FileContext) -> bool:
+    """The Markdown text must not embed scripts or other sites' content."""
+    found = forbidden_html(body)
+    if found is None:
+        return True
+    line, what = found
+    ctx.errors.append(ContentError(ctx.path, first_line + line, "", forbidden_html_message(what)))
+    return False
 
 
 def _front_matter_problem(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import markdown as _markdown
 import yaml
@@ -53,6 +54,22 @@ class YamlError(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
+
+
+# Raw HTML an editor may paste into Markdown that would run code or load a third party
+# (the site makes no request elsewhere at page load, and runs no script of the editors').
+_FORBIDDEN_HTML = re.compile(
+    r"<\s*(script|iframe|object|embed|style|link|meta|form)\b|\son[a-z]+\s*=|javascript:",
+    re.IGNORECASE,
+)
+
+
+def forbidden_html(text: str) -> tuple[int, str] | None:
+    """(0-based line, what was found) of the first forbidden HTML in `text`, or None."""
+    match = _FORBIDDEN_HTML.search(text)
+    if match is None:
+        return None
+    return text.count("\n", 0, match.start()), match.group(0).strip()
 
 
 @functools.cache

@@ -290,6 +290,15 @@ TERRITORY_ERRORS = {
         MINIMAL + "castles:\n  - name: C\n    coordinates: [47.6]\n",
         f"{T}:11: castles[0].coordinates: [latitude, longitude] attendu",
     ),
+    # Markdown
+    "script_in_the_intro": (
+        MINIMAL + "intro: |\n  Bienvenue.\n  <script>alert(1)</script>\n",
+        f"{T}:9: intro: « <script » n'est pas autorisé",
+    ),
+    "event_handler_in_the_intro": (
+        MINIMAL + "intro: '<img src=x.png onerror=alert(1)>'\n",
+        f"{T}:9: intro: « onerror= » n'est pas autorisé",
+    ),
     # images and owners
     "missing_logo": (
         MINIMAL.replace("brand:\n", "brand:\n  logo: images/logo.svg\n"),
@@ -363,6 +372,12 @@ PLACEMENT_ERRORS = {
     "unclosed_front_matter": (
         PLACEMENT.replace("---\nTexte", "Texte"),
         [f"{P}:1: en-tête non fermé : ajoutez une ligne --- après les champs"],
+    ),
+    "iframe_in_the_text": (
+        PLACEMENT.replace(
+            "Texte de l'offre.", "Voir :\n\n<iframe src='https://x.example'></iframe>"
+        ),
+        [f"{P}:11: « <iframe » n'est pas autorisé : le site ne charge ni script"],
     ),
     "front_matter_syntax": (
         PLACEMENT.replace("commune: Blois", "commune: Blois : centre"),
