@@ -62,18 +62,7 @@ class TerritoriesGenerator(Generator):
         self.territories = sorted(
             load(self.territories_root, self.standalone), key=lambda t: t.name
         )
-        siteurl = self.settings["SITEURL"]
-        self.sites = [
-            TerritorySite(
-                territory=t,
-                urls=Urls(self.prefix_of(t)),
-                placements=t.open_placements(self.today),
-                events=tuple(upcoming_events(t, self.today)),
-                today=self.today,
-                siteurl=siteurl,
-            )
-            for t in self.territories
-        ]
+        self.sites = [self.site_of(t) for t in self.territories]
         self.check_urls()
         self.context.update(
             {
@@ -88,6 +77,17 @@ class TerritoriesGenerator(Generator):
 
     def prefix_of(self, territory) -> str:
         return "/" if self.standalone else f"/{territory.slug}/"
+
+    def site_of(self, territory) -> TerritorySite:
+        """A territory with what is still on offer on the build date, and its URLs."""
+        return TerritorySite(
+            territory=territory,
+            urls=Urls(self.prefix_of(territory)),
+            placements=territory.open_placements(self.today),
+            events=tuple(upcoming_events(territory, self.today)),
+            today=self.today,
+            siteurl=self.settings["SITEURL"],
+        )
 
     def check_urls(self) -> None:
         """Stop the build when two pages would share one URL."""
@@ -119,19 +119,15 @@ class TerritoriesGenerator(Generator):
 
     def generate_output(self, writer):
         planned = self.outputs()
+        shared = {site.territory.slug: site.shared() for site in self.sites}
         for site, output in planned:
-            values = dict(site.shared()) if site else {}
+            values = dict(shared[site.territory.slug]) if site else {}
             values.update(output.values, page_url=output.url)
             template = self.env.get_template(output.template)
             writer.write_file(output.save_as, template, self.context, **values)
         self.write_site_files(writer, planned)
         self.copy_images()
-        catalogue.write_catalogue(
-            self.territories,
-            self.prefix_of,
-            self.today,
-            self.catalogue_path,
-        )
+        catalogue.write_catalogue(self.territories, self.prefix_of, self.today, self.catalogue_path)
 
     def write_site_files(self, writer, planned) -> None:
         """sitemap.xml (our pages and the operator's) and robots.txt."""
