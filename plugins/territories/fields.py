@@ -373,6 +373,8 @@ class Code(Kind):
         if isinstance(value, bool) or not isinstance(value, str | int):
             return where.error(f'code attendu (ex. "41"), trouvé {describe(value)}')
         text = str(value).strip()
+        if isinstance(value, int) and where.raw and where.raw.isdigit():
+            text = where.raw  # as written: YAML reads 01 as 1 and 041 as an octal 33
         if not re.fullmatch(r"[0-9A-Za-z]{1,5}", text):
             return where.error(f'« {text} » n\'est pas un code valide (ex. "41", "2A")')
         return text

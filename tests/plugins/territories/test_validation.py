@@ -484,6 +484,12 @@ def test_code_may_be_written_as_a_number(tmp_path, monkeypatch):
     assert territory.code == "41"
 
 
+@pytest.mark.parametrize("written", ["01", "041"])
+def test_code_keeps_its_leading_zeros_even_unquoted(tmp_path, monkeypatch, written):
+    territory = load_one(tmp_path, monkeypatch, {"territory.yaml": MINIMAL + f"code: {written}\n"})
+    assert territory.code == written
+
+
 def test_key_figure_numbers_become_french_text(tmp_path, monkeypatch):
     figures = "key_figures:\n  - {label: a, value: 190}\n  - {label: b, value: 2.5}\n"
     territory = load_one(tmp_path, monkeypatch, {"territory.yaml": MINIMAL + figures})
