@@ -1,6 +1,7 @@
 """The loader turns territory folders into the typed models, or reports every error at once."""
 
 import datetime as dt
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -207,3 +208,24 @@ def test_paths_are_shown_relative_to_the_current_directory(tmp_path, monkeypatch
     with pytest.raises(ContentErrors) as raised:
         load_territories(tmp_path / "territories")
     assert raised.value.errors[0].path == "territories/x/territory.yaml"
+
+
+def test_a_new_folder_is_a_new_territory_with_no_other_change(tmp_path):
+    for slug in ("loiret", "loir-et-cher"):
+        shutil.copytree(TERRITORIES / slug, tmp_path / slug)
+    shutil.copytree(TERRITORIES / "loir-et-cher", tmp_path / "agglo-de-blois")
+    slugs = [t.slug for t in load_territories(tmp_path)]
+    assert slugs == ["agglo-de-blois", "loir-et-cher", "loiret"]
+
+
+def test_folders_starting_with_an_underscore_or_a_dot_are_ignored(tmp_path):
+    for name in ("_modele", ".git", "ville"):
+        write(tmp_path / name, {"territory.yaml": MINIMAL})
+    assert [t.slug for t in load_territories(tmp_path)] == ["ville"]
+
+
+def test_paths_outside_the_current_directory_are_shown_whole(tmp_path):
+    write(tmp_path / "x", {"territory.yaml": MINIMAL.replace("commune", "ville")})
+    with pytest.raises(ContentErrors) as raised:
+        load_territories(tmp_path)
+    assert raised.value.errors[0].path == str(tmp_path / "x" / "territory.yaml")
