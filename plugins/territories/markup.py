@@ -59,7 +59,8 @@ class YamlError(Exception):
 # Raw HTML an editor may paste into Markdown that would run code or load a third party
 # (the site makes no request elsewhere at page load, and runs no script of the editors').
 _FORBIDDEN_HTML = re.compile(
-    r"<\s*(script|iframe|object|embed|style|link|meta|form)\b|\son[a-z]+\s*=|javascript:",
+    r"<\s*(script|iframe|object|embed|style|link|meta|form)\b|"
+    r"(?:^|[\s{:;\"'/])on[a-z]+\s*=|javascript:",
     re.IGNORECASE,
 )
 
@@ -69,7 +70,7 @@ def forbidden_html(text: str) -> tuple[int, str] | None:
     match = _FORBIDDEN_HTML.search(text)
     if match is None:
         return None
-    return text.count("\n", 0, match.start()), match.group(0).strip()
+    return text.count("\n", 0, match.start()), match.group(0).strip().lstrip("{:;\"'/")
 
 
 @functools.cache

@@ -299,6 +299,14 @@ TERRITORY_ERRORS = {
         MINIMAL + "intro: '<img src=x.png onerror=alert(1)>'\n",
         f"{T}:9: intro: « onerror= » n'est pas autorisé",
     ),
+    "event_handler_in_markdown_attributes": (
+        MINIMAL + "intro: 'Bienvenue {onclick=alert(1)}'\n",
+        f"{T}:9: intro: « onclick= » n'est pas autorisé",
+    ),
+    "javascript_link": (
+        MINIMAL + "intro: '[clic](javascript:alert(1))'\n",
+        f"{T}:9: intro: « javascript: » n'est pas autorisé",
+    ),
     # images and owners
     "missing_logo": (
         MINIMAL.replace("brand:\n", "brand:\n  logo: images/logo.svg\n"),
