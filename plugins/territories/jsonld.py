@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 from zoneinfo import ZoneInfo
 
 from .model import Event, Placement, Territory
@@ -26,9 +27,9 @@ def _end_of_day(day: dt.date) -> str:
     return dt.datetime.combine(day, dt.time(23, 59, 59), PARIS).isoformat()
 
 
-def plain_text(html: str) -> str:
+def plain_text(markup: str) -> str:
     """The text of rendered markdown, for descriptions that must not carry markup."""
-    return " ".join(_TAGS.sub(" ", html).split())
+    return " ".join(unescape(_TAGS.sub(" ", markup)).split())
 
 
 def job_posting(placement: Placement, territory: Territory, url: str, posted: dt.date) -> dict:

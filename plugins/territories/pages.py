@@ -95,6 +95,14 @@ class Output:
         return save_as(self.url)
 
 
+def summary(text: str, limit: int = 155) -> str:
+    """A meta description: whole words, at most `limit` characters, search engines cut beyond."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def upcoming_events(territory: Territory, today: dt.date) -> list[Event]:
     """Events not yet over on `today`, soonest first."""
     events = (e for e in territory.events if (e.end or e.start).date() >= today)
@@ -172,7 +180,7 @@ def landing(site: TerritorySite) -> Output:
         "territory.html",
         {
             "title": f"{t.name} – {t.tagline}",
-            "description": t.tagline,
+            "description": summary(f"{t.tagline}. {jsonld.plain_text(t.intro_html)}"),
             "assets_by_category": grouped(t.assets, lambda a: a.category),
             "schools_by_level": schools_by_level(t),
             "jsonld": events,
@@ -226,8 +234,10 @@ def placement_pages(site: TerritorySite) -> list[Output]:
             "offre.html",
             {
                 "title": f"{p.title} – {t.name}",
-                "description": f"{p.kind.capitalize()} ({p.profession}) à {p.commune} : "
-                f"{jsonld.plain_text(p.body_html)}"[:155],
+                "description": summary(
+                    f"{p.kind.capitalize()} ({p.profession}) à {p.commune} : "
+                    + jsonld.plain_text(p.body_html)
+                ),
                 "placement": p,
                 "jsonld": [
                     jsonld.job_posting(p, t, site.siteurl + site.urls.placement(p.id), site.today)
@@ -312,7 +322,7 @@ def free_pages(site: TerritorySite) -> list[Output]:
             "territory_page.html",
             {
                 "title": f"{p.title} – {t.name}",
-                "description": jsonld.plain_text(p.body_html)[:155] or p.title,
+                "description": summary(jsonld.plain_text(p.body_html)) or p.title,
                 "page": p,
             },
         )

@@ -9,8 +9,9 @@ from pathlib import Path
 from territories.calendar import ics
 from territories.filters import date_fr, datetime_fr, euros
 from territories.generator import build_date
+from territories.jsonld import plain_text
 from territories.model import Brand, Contact, Event, Territory
-from territories.pages import Urls, save_as, slugify
+from territories.pages import Urls, save_as, slugify, summary
 
 PARIS_SUMMER = dt.timezone(dt.timedelta(hours=2))
 
@@ -72,3 +73,16 @@ def test_an_event_keeps_its_calendar_uid_from_one_build_to_the_next():
     later = ics(territory(), [event], dt.date(2026, 12, 1), "/")
     uid = [line for line in first.split("\r\n") if line.startswith("UID:")]
     assert uid and uid[0] in later.split("\r\n")
+
+
+def test_meta_descriptions_are_cut_between_words():
+    text = "Un remplacement de quatre semaines dans une maison de santé " * 5
+    cut = summary(text)
+    assert len(cut) <= 155 and cut.endswith("…") and text.startswith(cut[:-1])
+    assert summary("Court.") == "Court."
+
+
+def test_plain_text_of_markdown_html_has_no_tags_nor_entities():
+    assert plain_text("<p>Soins &amp; <strong>famille</strong>\n à l&#39;hôpital</p>") == (
+        "Soins & famille à l'hôpital"
+    )
