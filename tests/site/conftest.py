@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sitekit import DATA, FIXTURES, ROOT, SHIPPED, Site, build
+from sitekit import DATA, FIXTURES, ROOT, SHIPPED, STANDALONE_URL, Site, build
 
 
 @pytest.fixture(scope="session")
@@ -32,5 +32,5 @@ def site(tmp_path_factory, territories_dir) -> Site:
 def standalone(tmp_path_factory) -> Site:
     """The Loiret alone, as built for its own domain."""
     output = tmp_path_factory.mktemp("standalone") / "output"
-    build(output, ROOT / "territories", TERRITORY="loiret")
+    build(output, ROOT / "territories", TERRITORY="loiret", SITEURL=STANDALONE_URL)
     return Site(output, output.parent / "output-catalogue.json")

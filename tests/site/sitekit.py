@@ -15,6 +15,8 @@ from pelican.settings import read_settings
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2026, 11, 24)
+# The public address of the standalone build: a territory's own domain.
+STANDALONE_URL = "https://sante.loiret.example"
 # Every territory the project ships, plus the fixtures: what the built site must hold.
 SHIPPED = sorted(p.name for p in (ROOT / "territories").iterdir() if p.is_dir())
 FIXTURES = sorted(p.name for p in (DATA / "territories").iterdir() if p.is_dir())
@@ -134,11 +136,13 @@ class Site:
         return "/" + relative.removesuffix("index.html")
 
 
-def internal_links(doc: Node) -> list[str]:
+def internal_links(doc: Node, siteurl: str = "") -> list[str]:
     """Every same-site URL a page links to or loads (anchors, stylesheets, images, scripts)."""
     urls = [n.attrs["href"] for n in doc.find_all("a") + doc.find_all("link") if "href" in n.attrs]
     urls += [n.attrs["src"] for n in doc.iter() if "src" in n.attrs]
     urls += [n.attrs["data-thanks"] for n in doc.iter() if "data-thanks" in n.attrs]
+    if siteurl:
+        urls = [u.removeprefix(siteurl) or "/" for u in urls]
     return [u for u in urls if u.startswith(("/", "#")) and not u.startswith("//")]
 
 

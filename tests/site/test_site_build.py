@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from sitekit import DATA, ROOT, build, internal_links, page_kind, page_weight, parse
+from sitekit import DATA, ROOT, STANDALONE_URL, build, internal_links, page_kind, page_weight, parse
 from territories.generator import BuildStopped
 
 BUDGET = 30 * 1024  # bytes of HTML + CSS + JS per page, images excluded
@@ -39,11 +39,11 @@ def test_a_territory_built_alone_has_its_pages_at_the_root(standalone):
 
 def test_a_standalone_site_keeps_the_operator_pages_in_its_colours(standalone):
     privacy = standalone.page("/confidentialite/")
-    assert privacy.find("link", href="/brand.css")
-    assert privacy.find("a", class_="brand").attrs["href"] == "/"
+    assert privacy.find("link", href=f"{STANDALONE_URL}/brand.css")
+    assert privacy.find("a", class_="brand").attrs["href"] == f"{STANDALONE_URL}/"
     for path in standalone.html_files():
         doc = parse(path.read_text(encoding="utf-8"))
-        for link in internal_links(doc):
+        for link in internal_links(doc, STANDALONE_URL):
             target = link.split("#")[0].split("?")[0] or standalone.url_of(path)
             assert standalone.file(target).exists(), (path, link)
 

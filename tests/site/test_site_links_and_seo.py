@@ -6,7 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
-from sitekit import TODAY, internal_links, parse
+from sitekit import STANDALONE_URL, TODAY, internal_links, parse
 from territories.loader import load_territories
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -45,9 +45,24 @@ def test_every_page_has_one_h1_a_title_a_description_and_open_graph_tags(site):
         assert len(doc.find_all("h1")) == 1, url
         assert doc.find("title").text(), url
         assert doc.find("meta", name="description").attrs["content"].strip(), url
-        assert doc.find("link", rel="canonical").attrs["href"] == url
-        assert doc.find("meta", property="og:url").attrs["content"] == url
         assert doc.find("meta", property="og:title").attrs["content"], url
+
+
+def test_without_a_public_address_no_page_claims_a_relative_canonical_url(site):
+    for url, doc in pages_of(site):
+        assert not doc.find("link", rel="canonical"), url
+        assert not doc.find("meta", property="og:url"), url
+
+
+def test_with_a_public_address_every_page_has_its_absolute_canonical_url(standalone):
+    for url, doc in pages_of(standalone):
+        expected = STANDALONE_URL + url
+        assert doc.find("link", rel="canonical").attrs["href"] == expected
+        assert doc.find("meta", property="og:url").attrs["content"] == expected
+    locs = ET.parse(standalone.output / "sitemap.xml").getroot().iter()
+    assert all(e.text.startswith(STANDALONE_URL + "/") for e in locs if e.tag.endswith("loc"))
+    robots = (standalone.output / "robots.txt").read_text()
+    assert f"Sitemap: {STANDALONE_URL}/sitemap.xml" in robots
 
 
 def test_every_page_has_a_skip_link_to_its_main_landmark(site):
@@ -72,7 +87,8 @@ def test_the_sitemap_lists_every_indexable_page_and_only_existing_ones(site):
         assert site.file(loc).exists(), loc
     assert "/loiret/offres/stage-kine-gien/" in locs and "/confidentialite/" in locs
     assert not [loc for loc in locs if loc.endswith("/merci/")]
-    assert "Sitemap: /sitemap.xml" in (site.output / "robots.txt").read_text()
+    # robots.txt names the sitemap only by an absolute URL, as the standard requires.
+    assert "Sitemap:" not in (site.output / "robots.txt").read_text()
 
 
 def jsonld_of(doc):
