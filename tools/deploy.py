@@ -39,7 +39,7 @@ DEFAULT_OUTPUT = "output"
 BUCKET_OUTPUT_KEY = "SiteBucketName"
 DISTRIBUTION_OUTPUT_KEY = "DistributionId"
 
-# A file whose name carries its content hash never changes under that name: cache it a year.
+# A file whose URL carries its content hash never changes under that URL: cache it a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
 # Everything else, HTML above all, must show a new deploy within minutes.
 SHORT = "public, max-age=300, must-revalidate"
