@@ -157,6 +157,20 @@ class TerritorySite:
         """The request form sits on the welcomers page and on every placement page."""
         return bool(self.territory.welcomers or self.placements)
 
+    def filters(self) -> dict[str, list[tuple[str, str, tuple[Placement, ...]]]]:
+        """Per dimension, (label, URL, placements) of each filter page; one page per URL name."""
+        dimensions = {
+            "profession": (lambda p: p.profession, self.urls.profession),
+            "kind": (lambda p: p.kind, self.urls.kind),
+        }
+        return {
+            dimension: [
+                (key(listed[0]), url_of(key(listed[0])), tuple(listed))
+                for _, listed in grouped(self.placements, lambda p, key=key: slugify(key(p)))
+            ]
+            for dimension, (key, url_of) in dimensions.items()
+        }
+
     def shared(self) -> dict:
         """Variables every page of this territory gets."""
         t = self.territory
@@ -169,6 +183,7 @@ class TerritorySite:
             "interests": interests_of(t),
             "pages_sorted": sorted(t.pages, key=lambda p: (p.order is None, p.order, p.title)),
             "has_welcomer_form": self.has_welcomer_form,
+            "filters": self.filters(),
         }
 
 
@@ -205,20 +220,17 @@ def placement_lists(site: TerritorySite) -> list[Output]:
             },
         )
     ]
-    for label, key, url_of in (
-        ("profession", lambda p: p.profession, site.urls.profession),
-        ("kind", lambda p: p.kind, site.urls.kind),
-    ):
-        for value, listed in grouped(site.placements, key):
+    for dimension, choices in site.filters().items():
+        for value, url, listed in choices:
             outputs.append(
                 Output(
-                    url_of(value),
+                    url,
                     "offres.html",
                     {
                         "title": f"Offres d'essai : {value} – {name}",
                         "description": f"Offres d'essai « {value} » en {name}.",
-                        "listed": tuple(listed),
-                        "filter": {"dimension": label, "value": value},
+                        "listed": listed,
+                        "filter": {"dimension": dimension, "value": value},
                     },
                 )
             )

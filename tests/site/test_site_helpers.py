@@ -10,8 +10,8 @@ from territories.calendar import ics
 from territories.filters import date_fr, datetime_fr, euros
 from territories.generator import build_date
 from territories.jsonld import plain_text
-from territories.model import Brand, Contact, Event, Territory
-from territories.pages import Urls, save_as, slugify, summary
+from territories.model import Brand, Contact, Event, Placement, Territory
+from territories.pages import TerritorySite, Urls, save_as, slugify, summary
 
 PARIS_SUMMER = dt.timezone(dt.timedelta(hours=2))
 
@@ -86,3 +86,19 @@ def test_plain_text_of_markdown_html_has_no_tags_nor_entities():
     assert plain_text("<p>Soins &amp; <strong>famille</strong>\n à l&#39;hôpital</p>") == (
         "Soins & famille à l'hôpital"
     )
+
+
+def test_professions_spelt_two_ways_share_one_filter_page():
+    placements = tuple(
+        Placement(
+            f"p{i}", "Offre", "stage", profession, "Blois", dt.date(2027, 1, 1), "", Path(".")
+        )
+        for i, profession in enumerate(["Sage-femme", "sage femme", "infirmier"])
+    )
+    site = TerritorySite(territory(), Urls("/essai/"), placements, (), dt.date(2026, 11, 24))
+    professions = site.filters()["profession"]
+    assert [(label, url) for label, url, _ in professions] == [
+        ("Sage-femme", "/essai/offres/metier/sage-femme/"),
+        ("infirmier", "/essai/offres/metier/infirmier/"),
+    ]
+    assert [p.id for p in professions[0][2]] == ["p0", "p1"]
