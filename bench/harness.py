@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -43,6 +42,8 @@ def build_env() -> dict[str, str]:
 def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> Measure:
     """Run `cmd`, wait for it with wait4 so its own rusage (CPU, peak RSS) is read."""
     start = time.perf_counter()
+    if shutil.which(cmd[0]) is None:
+        raise BuildFailed(f"{cmd[0]} introuvable (Hugo : apt-get install -y hugo)")
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=env or build_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -96,8 +97,3 @@ def fresh_dir(path: Path) -> Path:
 def note(message: str) -> None:
     """Progress on stderr, so stdout stays the report."""
     print(message, file=sys.stderr, flush=True)
-
-
-def children_rusage() -> resource.struct_rusage:
-    """Cumulated rusage of finished children (for callers timing several processes)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN)
