@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
+import boto3
 import pytest
 from moto import mock_aws
 
 from tools import deploy
 from tools.deploy import IMMUTABLE, SHORT, Clients, Target
 
+REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-west-3"
 BUCKET = "territoires-site"
 CSS = b"body{color:#1f4e79}"
@@ -435,3 +441,38 @@ def test_only_assets_whose_url_changes_with_their_content_are_cached_for_a_year(
     key, linked_with_version, expected
 ):
     assert deploy.cache_control_for(key, linked_with_version) == expected
+
+
+@pytest.fixture
+def aws_endpoint():
+    """moto served over HTTP, as a real AWS endpoint for a separate process."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def run_cli(args: list[str], endpoint: str) -> subprocess.CompletedProcess:
+    """`python -m tools.deploy ARGS` in its own process, with dummy credentials."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env |= {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"}
+    command = [sys.executable, "-m", "tools.deploy", *args]
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_command_line_deploys_through_an_aws_endpoint(output, aws_endpoint):
+    credentials = {"aws_access_key_id": "t", "aws_secret_access_key": "t"}
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=aws_endpoint, **credentials)
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    args = ["--bucket", BUCKET, "--output", str(output)]
+
+    dry = run_cli([*args, "--dry-run"], aws_endpoint)
+    real = run_cli(args, aws_endpoint)
+
+    assert dry.returncode == 0, dry.stderr
+    assert f"{len(SITE)} à envoyer ({len(SITE)} nouveaux" in dry.stdout
+    assert real.returncode == 0, real.stderr
+    assert s3.list_objects_v2(Bucket=BUCKET)["KeyCount"] == len(SITE)
