@@ -104,7 +104,11 @@ def test_the_pack_quantity_is_sent_as_an_integer(page):
 
 
 def test_refused_fields_show_their_message_beside_the_field_and_in_a_focused_summary(page):
-    errors = {"email": "Adresse e-mail invalide.", "territory": "Territoire inconnu."}
+    errors = {
+        "email": "Adresse e-mail invalide.",
+        "consent": "Vous devez accepter.",
+        "territory": "Territoire inconnu.",
+    }
     StubApi.replies = [(422, {"errors": errors})]
     page.goto("/loiret/welcomers/")
     fill_welcomer(page)
@@ -114,7 +118,8 @@ def test_refused_fields_show_their_message_beside_the_field_and_in_a_focused_sum
     assert page.get_attribute("#welcomer-email", "aria-invalid") == "true"
     assert page.evaluate("document.activeElement.className") == "form-errors"
     summary = page.inner_text(".form-errors")
-    assert "2 informations sont à corriger" in summary and "Territoire inconnu." in summary
+    assert "3 informations sont à corriger" in summary and "Territoire inconnu." in summary
+    assert "Consentement : Vous devez accepter." in summary  # not the whole consent sentence
     page.click(".form-errors a")
     assert page.evaluate("document.activeElement.id") == "welcomer-email"
     assert page.input_value("#welcomer-first_name") == "Ana"

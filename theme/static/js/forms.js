@@ -24,7 +24,8 @@
 
   function labelOf(control) {
     var label = control.tagName === "FIELDSET" ? control.querySelector("legend") : control.labels[0];
-    return label ? label.textContent.replace(" (obligatoire)", "").trim() + " : " : "";
+    if (!label) return "";
+    return (label.getAttribute("data-short") || label.textContent.replace(" (obligatoire)", "").trim()) + " : ";
   }
 
   function summarise(form, title, items) {
