@@ -41,6 +41,8 @@ def build_env() -> dict[str, str]:
 
 def run_measured(cmd: list[str], cwd: Path = ROOT, env: dict | None = None) -> Measure:
     """Run `cmd`, wait for it with wait4 so its own rusage (CPU, peak RSS) is read."""
+    # Flush what earlier builds left to write back, so it is not charged to this one.
+    os.sync()
     start = time.perf_counter()
     if shutil.which(cmd[0]) is None:
         raise BuildFailed(f"{cmd[0]} introuvable (Hugo : apt-get install -y hugo)")
