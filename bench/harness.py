@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpus import CORPUS_TODAY
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PELICAN = str(VENV_BIN / "pelican") if (VENV_BIN / "pelican").exists() else "pelican"
@@ -68,6 +70,7 @@ def our_build_cmd(territories: Path, output: Path, extra: dict | None = None) ->
         "OUTPUT_PATH": str(output),
         # Keep the real catalogue of the checkout untouched.
         "FORMS_CATALOGUE_PATH": str(output.parent / f"{output.name}-catalogue.json"),
+        "TERRITORIES_TODAY": CORPUS_TODAY,
         **(extra or {}),
     }
     # One -e with every pair: a second -e would replace the first (argparse "store").

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import write_corpus
+from corpus import CORPUS_TODAY, write_corpus
 from harness import ROOT
 
 # Substrings of file paths that name a stage of the build, for the summary by stage.
@@ -50,6 +50,7 @@ def profiled_build(size: int) -> pstats.Stats:
             "TERRITORIES_PATH": str(Path(tmp) / "territories"),
             "OUTPUT_PATH": str(Path(tmp) / "output"),
             "FORMS_CATALOGUE_PATH": str(Path(tmp) / "catalogue.json"),
+            "TERRITORIES_TODAY": CORPUS_TODAY,
         }
         profiler = cProfile.Profile()
         profiler.enable()
