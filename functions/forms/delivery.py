@@ -57,11 +57,10 @@ def deliver(
         store.record_email(current.id, list(current.emails_sent), EMAIL_PENDING, reason)
         log.error("submission %s not sent: %s", current.id, reason)
         return DeliveryResult(current.id, EMAIL_PENDING, error=reason)
-    messages = compose(current, territory, mail_from or mail_from_env())
     sent, sent_now = list(current.emails_sent), []
-    for name in MESSAGES:
-        if name in sent:
-            continue
+    missing = tuple(name for name in MESSAGES if name not in sent)
+    messages = compose(current, territory, mail_from or mail_from_env(), missing)
+    for name in missing:
         try:
             mailer.send(messages[name])
         except MailError as error:

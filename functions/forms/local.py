@@ -127,6 +127,9 @@ class Site:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: every response carries a Content-Length
+    # Headers and body are written apart: with Nagle's algorithm, the body would wait for the
+    # client's delayed ACK (40 ms) on every keep-alive request.
+    disable_nagle_algorithm = True
     server_version = "territoires-local"
     site: Site  # set on the subclass made by make_server
 
