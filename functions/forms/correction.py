@@ -128,4 +128,4 @@ def render_correction(payload: dict, app: App) -> str:
 
 def render_problem(messages: list[str], settings: Settings) -> str:
     """A short page for a request that could not be read at all."""
-    return render("problem.html", messages=messages, settings=settings)
+    return render("problem.html", messages=messages, settings=settings, territory=None)
