@@ -14,8 +14,20 @@ from email.policy import default
 from urllib.parse import urlencode
 
 import pytest
+from forms import outbox
+from forms.delivery import deliver
+from forms.mailers import OutboxMailer
 from forms.ports import PACK_ORDER, WELCOMER_REQUEST
-from formskit import ROOT, form_pairs, free_port, sample_fields, wait_until
+from formskit import (
+    MAIL_FROM,
+    ROOT,
+    call,
+    form_pairs,
+    free_port,
+    load_event,
+    sample_fields,
+    wait_until,
+)
 
 
 def request(port, method, path, body=b"", headers=None):
@@ -112,7 +124,7 @@ def test_submissions_are_stored_then_written_to_the_outbox(server):
     assert status == 303 and headers["location"] == "/loiret/pack/merci/"
 
     assert wait_until(lambda: [row[2] for row in stored(var)] == ["sent", "sent"], timeout=10)
-    assert stored(var)[0][:2] == (first_id, WELCOMER_REQUEST)
+    assert (first_id, WELCOMER_REQUEST, "sent") in stored(var)
     outbox = sorted((var / "outbox").glob("*.eml"))
     assert len(outbox) == 4
     mail = message_from_bytes(
@@ -189,3 +201,17 @@ def test_the_built_site_is_served_with_content_types_and_a_404_page(server):
     assert request(port, "GET", "/%2e%2e/secret.txt")[0] == 404
     status, headers, body = request(port, "HEAD", "/")
     assert status == 200 and body == b"" and int(headers["content-length"]) > 0
+
+
+def test_the_outbox_reader_lists_and_shows_the_messages(forms_app, catalogue, tmp_path, capsys):
+
+    _, _, body = call(forms_app, PACK_ORDER, load_event("pack_order_json.json"))
+    mailer = OutboxMailer(tmp_path / "var" / "outbox")
+    deliver(forms_app.store.get(body["id"]), catalogue, mailer, forms_app.store, MAIL_FROM)
+    assert outbox.main(["--var", str(tmp_path / "var")]) == 0
+    listing = capsys.readouterr().out
+    assert "notify: [Loiret] Commande de coffrets — Jean Dupont" in listing
+    assert "acknowledgement: [Loiret] Nous avons bien reçu votre commande de coffrets" in listing
+    assert outbox.main(["--var", str(tmp_path / "var"), body["id"]]) == 0
+    assert "Total : 2990 €" in capsys.readouterr().out
+    assert outbox.main(["--var", str(tmp_path / "var"), "nothing-like-this"]) == 1
