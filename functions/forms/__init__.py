@@ -1,0 +1,1 @@
+"""The forms of the territories: welcomer requests and pack orders (see docs/forms.md)."""
