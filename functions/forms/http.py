@@ -201,10 +201,8 @@ def correction_page(event: dict, app: App, form: str) -> dict:
     return html_response(200, correction.render_correction(payload, app))
 
 
-def handle(event: dict, app: App, form: str) -> dict:
-    """Answer one API Gateway HTTP API (v2) event for `form` (one of ports.FORMS)."""
-    if form not in FIELD_ORDER:
-        raise ValueError(f"unknown form {form!r}")
+def route(event: dict, app: App, form: str) -> dict:
+    """The response of the route the event's method and path name."""
     method = _method(event)
     path = (event.get("rawPath") or "").rstrip("/")
     if path.endswith("/correction"):
@@ -214,3 +212,15 @@ def handle(event: dict, app: App, form: str) -> dict:
     if method != "POST":
         return json_response(405, {"errors": {"body": "Méthode non acceptée."}}, {"allow": "POST"})
     return submit(event, app, form)
+
+
+def handle(event: dict, app: App, form: str) -> dict:
+    """Answer one API Gateway HTTP API (v2) event for `form` (one of ports.FORMS)."""
+    if form not in FIELD_ORDER:
+        raise ValueError(f"unknown form {form!r}")
+    try:
+        return route(event, app, form)
+    except Exception:  # a bug must not show its trace: log it, answer a plain 500
+        log.exception("unexpected error while handling a %s request", form)
+        message = "Une erreur inattendue est survenue : réessayez dans quelques minutes."
+        return json_response(500, {"errors": {"body": message}})

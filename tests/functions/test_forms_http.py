@@ -394,3 +394,17 @@ def test_the_clock_decides_which_months_are_past(forms_app, clock):
         forms_app, W, load_event("welcomer_request_json.json")
     )  # arrival 2029-09
     assert status == 422 and "arrival" in body["errors"]
+
+
+class BuggyStore:
+    def add(self, submission):
+        raise RuntimeError("bug with a secret inside")
+
+
+def test_an_unexpected_error_is_a_plain_500_without_trace(forms_app, caplog):
+    forms_app.store = BuggyStore()
+    status, _, body = call(forms_app, W, load_event("welcomer_request_json.json"))
+    assert status == 500
+    assert list(body["errors"]) == ["body"]
+    assert "secret" not in json.dumps(body) and "RuntimeError" not in json.dumps(body)
+    assert "RuntimeError" in caplog.text  # operators get the trace, in the logs only
