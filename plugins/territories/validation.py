@@ -12,7 +12,23 @@ MIN_CONTRAST = 4.5
 WHITE = "#ffffff"
 
 # First path segments of a territory's site that pages must not take (contract section 2).
-RESERVED_PAGE_SLUGS = ("offres", "welcomers", "pack", "merci", "evenements", "admin", "api")
+# Paths the site itself uses beside a territory's free pages (in a standalone build the operator's
+# pages and the theme's assets share the root with them).
+RESERVED_PAGE_SLUGS = (
+    "offres",
+    "welcomers",
+    "pack",
+    "merci",
+    "evenements",
+    "admin",
+    "api",
+    "images",
+    "theme",
+    "a-propos",
+    "mentions-legales",
+    "confidentialite",
+    "accessibilite",
+)
 
 SLUG = r"[a-z0-9-]+"
 
