@@ -8,7 +8,7 @@ TERRITORY ?=
 export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
-.PHONY: venv html publish serve test lint browser clean
+.PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,20 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The e-mails `make serve` wrote, newest first (python -m forms.outbox --help for more).
+outbox: venv
+	$(BIN)/python -m forms.outbox
+
+# Build speed against stock Pelican and Hugo, rebuilds, page weight (docs/benchmarks.md).
+bench: venv
+	@command -v hugo >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
+	$(BIN)/python bench/build_bench.py --sizes 10 100 --runs 5
+	$(BIN)/python bench/incremental_bench.py --size 100 --runs 3
+	$(BIN)/pelican --settings pelicanconf.py
+	$(BIN)/python bench/page_weight.py output
+	$(BIN)/python bench/forms_bench.py
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -42,3 +56,33 @@ test: venv browser lint
 
 clean:
 	rm -rf output var functions/forms/catalogue.json
+
+# Production (docs/operators.md): build with publishconf.py, deploy the SAM stack (its functions
+# carry the catalogue just built), upload output/ to the site bucket, invalidate CloudFront.
+# `make deploy DRY_RUN=1` builds and prints the upload plan only: nothing changes on AWS.
+# A standalone territory has its own stack: make deploy TERRITORY=loiret STACK=territoires-loiret
+STACK          ?= territoires
+AWS_REGION     ?= eu-west-3
+SAM            ?= sam
+DRY_RUN        ?=
+SAM_PARAMETERS ?=
+
+# Checked before anything runs: one territory's build would replace every site in the main stack.
+ifneq ($(filter deploy deploy-stack,$(MAKECMDGOALS)),)
+ifneq ($(and $(TERRITORY),$(filter territoires,$(STACK))),)
+$(error TERRITORY=$(TERRITORY) : un site autonome se déploie sur sa propre pile (STACK=territoires-$(TERRITORY)), voir docs/operators.md)
+endif
+endif
+
+deploy: publish $(if $(DRY_RUN),,deploy-stack)
+	$(BIN)/python -m tools.deploy --stack $(STACK) --region $(AWS_REGION) $(if $(DRY_RUN),--dry-run)
+
+deploy-stack: publish
+	$(SAM) build
+	$(SAM) deploy --stack-name $(STACK) --region $(AWS_REGION) --capabilities CAPABILITY_IAM \
+	  --resolve-s3 --no-confirm-changeset --no-fail-on-empty-changeset \
+	  $(if $(SAM_PARAMETERS),--parameter-overrides $(SAM_PARAMETERS))
+
+# .github/CODEOWNERS from the territories' `owners:` lists (commit the result).
+codeowners: venv
+	$(BIN)/python -m tools.codeowners
