@@ -83,15 +83,23 @@ def test_pelican_exits_non_zero_and_prints_the_errors_without_a_traceback(tmp_pa
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_a_page_or_folder_named_like_a_site_path_stops_the_build(tmp_path):
+def test_a_folder_named_like_a_site_path_stops_the_build(tmp_path):
     content = tmp_path / "territories"
     shutil.copytree(DATA / "territories" / "hameau", content / "a-propos")
-    (content / "a-propos" / "pages").mkdir()
-    (content / "a-propos" / "pages" / "images.md").write_text("---\ntitle: Images\n---\nTexte.\n")
     with pytest.raises(BuildStopped) as stopped:
         build(tmp_path / "output", content)
     assert "« a-propos » est réservé" in str(stopped.value)
-    assert "« images » est réservé" in str(stopped.value)
+
+
+def test_a_page_named_like_a_site_path_stops_the_build_at_its_file(tmp_path):
+    content = tmp_path / "territories"
+    shutil.copytree(DATA / "territories" / "hameau", content / "hameau")
+    (content / "hameau" / "pages").mkdir()
+    (content / "hameau" / "pages" / "images.md").write_text("---\ntitle: Images\n---\nTexte.\n")
+    with pytest.raises(BuildStopped) as stopped:
+        build(tmp_path / "output", content)
+    assert "pages/images.md:1:" in str(stopped.value)
+    assert "« images » est une adresse réservée du site" in str(stopped.value)
 
 
 def test_a_new_territory_folder_adds_its_site_with_no_other_change(site):
