@@ -1,0 +1,167 @@
+"""Helpers of the browser tests: build the site, run the local server, watch what a page does."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pelican import Pelican
+from pelican.settings import read_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = dt.date(2026, 11, 24)
+WIDTHS = {"phone": 390, "desktop": 1280}
+CHROMIUM = "/usr/bin/chromium"
+# No update checks, no sync, no first-run pings: nothing leaves the machine but our requests.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WEIGHED = {"document", "stylesheet", "script"}  # HTML + CSS + JS, images excluded
+MAX_PAGE_BYTES = 30 * 1024
+
+
+def build(output: Path, catalogue: Path) -> None:
+    """Build every folder under territories/ into `output`, as `make html` would, on TODAY."""
+    settings = {
+        "OUTPUT_PATH": str(output),
+        "TERRITORIES_PATH": str(ROOT / "territories"),
+        "TERRITORIES_TODAY": TODAY,
+        "FORMS_CATALOGUE_PATH": str(catalogue),
+        "TERRITORY": "",
+    }
+    previous = Path.cwd()
+    os.chdir(ROOT)  # Pelican's settings hold paths relative to the project root
+    try:
+        Pelican(read_settings("pelicanconf.py", override=settings)).run()
+    finally:
+        os.chdir(previous)
+
+
+def free_port() -> int:
+    """A TCP port free right now on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 10.0) -> bool:
+    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def local_server(root: Path, var: Path, catalogue: Path, log: Path):
+    """`python -m forms.local` serving `root`, its store and outbox in `var`; yields its URL."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "functions"),
+        "CATALOGUE_PATH": str(catalogue),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("SMTP_HOST", None)  # e-mails go to the outbox, never to a real server
+    command = [sys.executable, "-m", "forms.local", "--root", str(root), "--var", str(var)]
+    with log.open("wb") as console:
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=var.parent,
+            env=env,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: answers(url + "/")), log.read_text(encoding="utf-8")
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class Store:
+    """The local server's SQLite store and .eml outbox, read as the tests need."""
+
+    var: Path
+
+    def submissions(self) -> list[dict]:
+        path = self.var / "submissions.sqlite3"
+        if not path.exists():
+            return []
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(row) for row in db.execute("SELECT * FROM submissions ORDER BY id")]
+
+    def find(self, email: str) -> dict | None:
+        """The submission whose fields hold this e-mail address (addresses are unique per test)."""
+        return next((s for s in self.submissions() if email in s["fields"]), None)
+
+    def emails(self, submission_id: str) -> list[Path]:
+        return sorted((self.var / "outbox").glob(f"{submission_id}-*.eml"))
+
+
+@dataclass
+class Watch:
+    """What a page did: every request, the bytes of HTML, CSS and JS, console errors."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    weights: dict[str, int] = field(default_factory=dict)
+
+    def attach(self, page) -> Watch:
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("requestfinished", self._finished)
+        return self
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _finished(self, request) -> None:
+        if request.resource_type in WEIGHED:
+            # Transferred body bytes; the local server sends no compression, so these are sizes.
+            self.weights[request.url] = request.sizes()["responseBodySize"]
+
+    def foreign(self, origin: str) -> list[str]:
+        """Requests to anywhere but the local origin (data: URLs stay in the page)."""
+        return [u for u in self.requests if not u.startswith((origin + "/", "data:"))]
+
+    def total(self) -> int:
+        return sum(self.weights.values())
+
+
+def html_pages(output: Path) -> list[str]:
+    """The URL path of every HTML page the build wrote."""
+    urls = []
+    for path in sorted(output.rglob("*.html")):
+        relative = path.relative_to(output).as_posix()
+        urls.append("/" + relative.removesuffix("index.html"))
+    return urls

@@ -1,0 +1,71 @@
+"""One build, one local server and one Chromium per session; one browser context per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, Store, Watch, build, html_pages, local_server
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The sample territories (every folder under territories/) built on a fixed date."""
+    folder = tmp_path_factory.mktemp("browser-site")
+    build(folder / "output", folder / "catalogue.json")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def store(built) -> Store:
+    return Store(built / "var")
+
+
+@pytest.fixture(scope="session")
+def origin(built, store) -> str:
+    """`python -m forms.local` serving the build, its store and outbox in the temp folder."""
+    with local_server(
+        built / "output", store.var, built / "catalogue.json", built / "server.log"
+    ) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def pages(built) -> list[str]:
+    return html_pages(built / "output")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_context(browser, origin):
+    """Make browser contexts on the local origin (JavaScript on or off); closed after the test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(base_url=origin, locale="fr-FR", **options)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
+
+
+@pytest.fixture
+def watched(page) -> tuple:
+    """A page and the Watch recording its requests, weights and console errors."""
+    return page, Watch().attach(page)
