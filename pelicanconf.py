@@ -61,5 +61,7 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 
-# Output is rebuilt from scratch: a removed placement must not leave its page behind.
-DELETE_OUTPUT_DIRECTORY = True
+# Incremental builds: our plugin rewrites only changed files and removes those no longer
+# produced (its manifest sits beside the output folder, in .output-cache/). publishconf.py
+# builds from scratch.
+DELETE_OUTPUT_DIRECTORY = False

@@ -93,8 +93,10 @@ def median_measure(measures: list[Measure]) -> Measure:
 
 
 def fresh_dir(path: Path) -> Path:
-    """An empty folder at `path` (removed first if it exists)."""
+    """An empty folder at `path` (removed first if it exists), without our build's cache."""
     shutil.rmtree(path, ignore_errors=True)
+    # The incremental build keeps its manifest beside the output folder: a cold build has none.
+    shutil.rmtree(path.parent / f".{path.name}-cache", ignore_errors=True)
     path.mkdir(parents=True)
     return path
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import shutil
 from pathlib import Path
 
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
-from . import catalogue, filters
+from . import catalogue, filters, incremental, parallel
 from .pages import Output, TerritorySite, Urls, check_names, territory_outputs, upcoming_events
 from .settings import with_defaults
 
@@ -51,7 +50,12 @@ def build_date(setting) -> dt.date:
 
 
 class TerritoriesGenerator(Generator):
-    """Builds `/`, then each territory's landing, placements, welcomers, pack and free pages."""
+    """Builds `/`, then each territory's landing, placements, welcomers, pack and free pages.
+
+    Incremental: only territories whose folder changed are reloaded (the others come from the
+    cache of the last build), only those or all when the theme or settings changed are
+    re-rendered, and only files whose bytes changed are written (see incremental.py).
+    """
 
     def generate_context(self):
         ours = with_defaults(self.settings)
@@ -59,9 +63,18 @@ class TerritoriesGenerator(Generator):
         self.standalone = ours["TERRITORY"] or None
         self.catalogue_path = Path(ours["FORMS_CATALOGUE_PATH"])
         self.territories_root = Path(ours["TERRITORIES_PATH"])
-        self.territories = sorted(
-            load(self.territories_root, self.standalone), key=lambda t: t.name
+        self.cache = incremental.Cache(
+            incremental.cache_dir(self.settings, self.output_path), Path(self.output_path)
         )
+        self.keys = self.build_keys()
+        self.plan = self.cache.plan(
+            folders_of(self.territories_root, self.standalone),
+            self.keys,
+            # Pelican wipes the output folder between our two steps: everything is rewritten.
+            full_render=bool(self.settings.get("DELETE_OUTPUT_DIRECTORY")),
+        )
+        self.models = self.load_models()
+        self.territories = sorted(self.models.values(), key=lambda t: t.name)
         self.sites = [self.site_of(t) for t in self.territories]
         self.check_urls()
         self.context.update(
@@ -74,6 +87,26 @@ class TerritoriesGenerator(Generator):
                 "territory_sites": self.sites,
             }
         )
+
+    def build_keys(self) -> tuple[str, str]:
+        """What loading, then rendering, depend on besides each territory's own folder."""
+        operator = sorted(p.slug for p in self.context.get("pages", []))
+        return (
+            incremental.content_key(self.territories_root),
+            incremental.render_key(self.settings, self.theme, [str(self.today), operator]),
+        )
+
+    def load_models(self) -> dict:
+        """Every territory by slug: reloaded when its folder changed, else from the cache."""
+        if not self.plan.folders:  # the loader says why: no folder, or no such territory
+            loaded = load(self.territories_root, self.standalone)
+        else:
+            loaded = load_some(self.territories_root, self.plan.reload)
+        models = {t.slug: t for t in loaded}
+        for slug in self.plan.folders:
+            if slug not in models:
+                models[slug] = self.cache.load_model(slug)
+        return models
 
     def prefix_of(self, territory) -> str:
         return "/" if self.standalone else f"/{territory.slug}/"
@@ -110,40 +143,120 @@ class TerritoriesGenerator(Generator):
             if site.territory.slug in taken
         ]
 
-    def outputs(self) -> list[tuple[TerritorySite | None, Output]]:
-        """Every file to write, with the territory it belongs to."""
-        planned = [] if self.standalone else [(None, Output("/", "home.html", {}))]
-        for site in self.sites:
-            planned += [(site, output) for output in territory_outputs(site)]
-        return planned
-
     def generate_output(self, writer):
-        planned = self.outputs()
-        shared = {site.territory.slug: site.shared() for site in self.sites}
-        for site, output in planned:
-            values = dict(shared[site.territory.slug]) if site else {}
-            values.update(output.values, page_url=output.url)
-            template = self.env.get_template(output.template)
-            writer.write_file(output.save_as, template, self.context, **values)
-        self.write_site_files(writer, planned)
-        self.copy_images()
+        # Pages are rendered and written here, not through writer.write_file: the writer
+        # always rewrites (new mtimes: a no-op deploy would upload every file) and copies the
+        # whole context per page; comparing hashes first needs the bytes before writing.
+        self.cache.invalidate()
+        self.made_dirs: set[Path] = set()
+        wanted = set(self.plan.render)
+        rendered = [site for site in self.sites if site.territory.slug in wanted]
+        entries = dict(parallel.map_chunks(self.render_sites, rendered))
+        entries[incremental.SHARED] = {"outputs": self.write_site_files(entries)}
+        output = Path(self.output_path)
+        for slug in self.plan.removed:
+            incremental.remove_stale(output, self.cache.outputs(slug), {})
+        self.cache.save(self.keys, self.plan, self.models, entries)
         catalogue.write_catalogue(self.territories, self.prefix_of, self.today, self.catalogue_path)
 
-    def write_site_files(self, writer, planned) -> None:
-        """sitemap.xml (our pages and the operator's) and robots.txt."""
-        urls = [o.url for _, o in planned if o.in_sitemap]
-        urls += [f"/{p.url}" for p in self.context.get("pages", [])]
-        for name in ("sitemap.xml", "robots.txt"):
-            template = self.env.get_template(name)
-            writer.write_file(name, template, self.context, sitemap_urls=urls)
+    def render_sites(self, sites: list[TerritorySite]) -> list[tuple[str, dict]]:
+        """Render and write every file of these territories: [(slug, manifest entry)]."""
+        return [(site.territory.slug, self.render_site(site)) for site in sites]
 
-    def copy_images(self) -> None:
-        """Each territory's images/ folder, beside its pages (logos, photos)."""
+    def render_site(self, site: TerritorySite) -> dict:
+        """One territory's pages and images, written when changed; stale files removed."""
+        slug = site.territory.slug
+        known = self.known_outputs(slug)
+        shared = site.shared()
+        files = {}
+        planned = territory_outputs(site)
+        for output in planned:
+            data = self.render(output, shared)
+            files[output.save_as] = self.write(output.save_as, data, known)
+        for rel, data in self.images_of(site):
+            files[rel] = self.write(rel, data, known)
+        incremental.remove_stale(Path(self.output_path), self.cache.outputs(slug), files)
+        return {"outputs": files, "sitemap": [o.url for o in planned if o.in_sitemap]}
+
+    def known_outputs(self, slug: str) -> dict[str, str]:
+        """Hashes of the files on disk, unless Pelican wiped the output folder."""
+        if self.settings.get("DELETE_OUTPUT_DIRECTORY"):
+            return {}
+        return self.cache.outputs(slug)
+
+    def render(self, output: Output, shared: dict) -> bytes:
+        """A page's bytes, with the variables Pelican's writer would pass."""
+        values = dict(self.context, localsiteurl=None, output_file=output.save_as)
+        values.update(shared)
+        values.update(output.values, page_url=output.url)
+        return self.env.get_template(output.template).render(values).encode("utf-8")
+
+    def write(self, rel: str, data: bytes, known: dict) -> str:
+        path = Path(self.output_path)
+        return incremental.write_if_changed(path, rel, data, known.get(rel), self.made_dirs)
+
+    def write_site_files(self, entries: dict) -> dict[str, str]:
+        """The home page, sitemap.xml (our pages and the operator's) and robots.txt."""
+        known = self.known_outputs(incremental.SHARED)
+        home = [] if self.standalone else [Output("/", "home.html", {})]
+        urls = [o.url for o in home if o.in_sitemap]
         for site in self.sites:
-            source = site.territory.source_dir / "images"
-            if source.is_dir():
-                target = Path(self.output_path) / site.urls.prefix.lstrip("/") / "images"
-                shutil.copytree(source, target, dirs_exist_ok=True)
+            slug = site.territory.slug
+            # Territories not re-rendered: their URLs as the last build recorded them.
+            urls += (entries.get(slug) or self.cache.entry(slug))["sitemap"]
+        urls += [f"/{p.url}" for p in self.context.get("pages", [])]
+        files = {}
+        for output in home:
+            files[output.save_as] = self.write(output.save_as, self.render(output, {}), known)
+        for name in ("sitemap.xml", "robots.txt"):
+            data = self.render(Output(f"/{name}", name, {"sitemap_urls": urls}), {})
+            files[name] = self.write(name, data, known)
+        old = self.cache.outputs(incremental.SHARED)
+        incremental.remove_stale(Path(self.output_path), old, files)
+        return files
+
+    def images_of(self, site: TerritorySite):
+        """Each file of the territory's images/ folder, beside its pages (logos, photos)."""
+        source = site.territory.source_dir / "images"
+        prefix = site.urls.prefix.lstrip("/")
+        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+            yield f"{prefix}images/{path.relative_to(source).as_posix()}", path.read_bytes()
+
+
+def folders_of(root: Path, only: str | None) -> dict[str, Path]:
+    """The territory folders the loader would read, by slug (the loader reports if none)."""
+    if not root.is_dir():
+        return {}
+    folders = {
+        p.name: p
+        for p in sorted(root.iterdir())
+        if p.is_dir() and not p.name.startswith((".", "_"))
+    }
+    return {only: folders[only]} if only and only in folders else ({} if only else folders)
+
+
+def load_some(root: Path, slugs: list[str]) -> list:
+    """Load these territories, in two processes when there are many; every error reported."""
+    from .errors import ContentErrors
+
+    results = parallel.map_chunks(lambda chunk: _load_chunk(root, chunk), slugs)
+    errors = [e for _, found in results for e in found]
+    if errors:
+        raise BuildStopped(str(ContentErrors(sorted(errors, key=lambda e: (e.path, e.line)))))
+    return [territory for territory, _ in results if territory is not None]
+
+
+def _load_chunk(root: Path, slugs: list[str]) -> list:
+    """[(territory or None, errors)] of each slug."""
+    from .loader import ContentErrors, load_territories
+
+    results = []
+    for slug in slugs:
+        try:
+            results.append((load_territories(root, only=slug)[0], []))
+        except ContentErrors as found:
+            results.append((None, found.errors))
+    return results
 
 
 class StripIndent(Extension):

@@ -1,0 +1,218 @@
+"""Rebuild only what changed: per-territory fingerprints, cached models, a manifest of outputs.
+
+A territory is reloaded when the hash of its folder's files changed (files whose mtime and size
+are unchanged since the last build are not reread), and re-rendered when it was reloaded or
+when anything every page depends on changed (theme, settings, build date, plugin code). The
+manifest lists the files each territory produced with their hashes, so a rebuild rewrites only
+files whose bytes changed and removes those a territory no longer produces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pelican
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+SHARED = ""  # manifest key of the site-wide files (home page, sitemap, robots.txt)
+# A file modified this close to the build may change again within the same mtime tick: its
+# recorded stat is blanked so that the next build rereads it (git's "racy clean" rule).
+RACY_NS = 2_000_000_000
+PLUGIN_DIR = Path(__file__).parent
+
+
+def digest(data: bytes) -> str:
+    """A short content hash (BLAKE2b is the fastest of hashlib's secure hashes)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_dir(settings, output_path: str) -> Path:
+    """TERRITORIES_CACHE_PATH, or `.<output>-cache/` beside the output folder (never inside)."""
+    output = Path(output_path).resolve()
+    configured = settings.get("TERRITORIES_CACHE_PATH")
+    if not configured:
+        return output.parent / f".{output.name}-cache"
+    # One configured folder may serve several output folders: one sub-folder each.
+    return Path(configured) / digest(str(output).encode())
+
+
+def tree_hash(paths: list[Path]) -> str:
+    """The hash of every file under `paths` (names and bytes), in a stable order."""
+    h = hashlib.blake2b(digest_size=16)
+    for top in paths:
+        for path in sorted(p for p in Path(top).rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue
+            h.update(path.relative_to(top).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def stable_settings(settings) -> str:
+    """Settings as text, leaving out values whose repr holds a memory address."""
+    items = ((key, repr(settings[key])) for key in sorted(settings))
+    return "\n".join(f"{k}={v}" for k, v in items if " at 0x" not in v)
+
+
+def content_key(root: Path) -> str:
+    """What loading depends on besides the folder: plugin code, versions, paths."""
+    parts = [FORMAT, pelican.__version__, os.getcwd(), str(root.resolve())]
+    return digest((json.dumps(parts) + tree_hash([PLUGIN_DIR])).encode())
+
+
+def render_key(settings, theme: str, extra: list) -> str:
+    """What every page depends on besides its territory: theme, settings, build date…"""
+    text = stable_settings(settings) + json.dumps(extra, default=str) + tree_hash([Path(theme)])
+    return digest(text.encode())
+
+
+def fingerprint(folder: Path, known: dict, now_ns: int) -> tuple[str, dict]:
+    """The folder's content hash and its files' [mtime_ns, size, hash], rereading changed ones."""
+    files = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            rel = path.relative_to(folder).as_posix()
+            stat = path.stat()
+            old = known.get(rel)
+            if old and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
+                sha = old[2]
+            else:
+                sha = digest(path.read_bytes())
+            mtime = stat.st_mtime_ns if now_ns - stat.st_mtime_ns > RACY_NS else 0
+            files[rel] = [mtime, stat.st_size, sha]
+    whole = digest("\n".join(f"{rel} {v[2]}" for rel, v in sorted(files.items())).encode())
+    return whole, files
+
+
+@dataclass
+class Plan:
+    """Which territories to reload, which to re-render, which disappeared."""
+
+    folders: dict[str, Path]
+    reload: list[str] = field(default_factory=list)
+    render: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    fingerprints: dict[str, tuple[str, dict]] = field(default_factory=dict)
+
+
+class Cache:
+    """The manifest and the pickled models of one output folder."""
+
+    def __init__(self, folder: Path, output: Path):
+        self.folder = folder
+        self.output = output
+        self.manifest = self.read()
+
+    def read(self) -> dict:
+        """The last successful build's manifest, or an empty one."""
+        try:
+            manifest = json.loads((self.folder / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {"territories": {}}
+        return manifest if manifest.get("format") == FORMAT else {"territories": {}}
+
+    def entry(self, slug: str) -> dict:
+        return self.manifest["territories"].get(slug, {})
+
+    def outputs(self, slug: str) -> dict[str, str]:
+        """Output files (relative to the output folder) of a territory, with their hashes."""
+        return self.entry(slug).get("outputs", {})
+
+    def plan(self, folders: dict[str, Path], keys: tuple[str, str], full_render: bool) -> Plan:
+        """Compare each folder's fingerprint and the build keys with the last build."""
+        content, render = keys
+        same_content = self.manifest.get("content_key") == content
+        same_render = same_content and self.manifest.get("render_key") == render
+        plan = Plan(folders)
+        now = time.time_ns()
+        for slug, folder in folders.items():
+            entry = self.entry(slug)
+            plan.fingerprints[slug] = fingerprint(folder, entry.get("files", {}), now)
+            fresh = same_content and entry.get("digest") == plan.fingerprints[slug][0]
+            if not (fresh and (self.folder / f"{slug}.pickle").is_file()):
+                plan.reload.append(slug)
+            if not fresh or not same_render or full_render or not self.sentinel_ok(slug):
+                plan.render.append(slug)
+        plan.removed = sorted(set(self.manifest["territories"]) - set(folders) - {SHARED})
+        return plan
+
+    def sentinel_ok(self, slug: str) -> bool:
+        """The territory's first output is still there (the output folder was not wiped)."""
+        outputs = self.outputs(slug)
+        return bool(outputs) and (self.output / min(outputs)).is_file()
+
+    def load_model(self, slug: str):
+        return pickle.loads((self.folder / f"{slug}.pickle").read_bytes())
+
+    def invalidate(self) -> None:
+        """Forget the manifest before writing: a build that fails halfway leaves no stale hashes."""
+        (self.folder / MANIFEST).unlink(missing_ok=True)
+
+    def save(self, keys, plan: Plan, models: dict, entries: dict[str, dict]) -> None:
+        """Record this build: fingerprints, outputs, and the models of reloaded territories."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for slug in plan.reload:
+            (self.folder / f"{slug}.pickle").write_bytes(pickle.dumps(models[slug], protocol=5))
+        for slug in plan.removed:
+            (self.folder / f"{slug}.pickle").unlink(missing_ok=True)
+        territories = {
+            slug: {
+                **(entries.get(slug) or self.entry(slug)),
+                "digest": plan.fingerprints[slug][0],
+                "files": plan.fingerprints[slug][1],
+            }
+            for slug in plan.folders
+        }
+        territories[SHARED] = entries[SHARED]
+        manifest = {
+            "format": FORMAT,
+            "content_key": keys[0],
+            "render_key": keys[1],
+            "territories": territories,
+        }
+        (self.folder / MANIFEST).write_text(json.dumps(manifest, sort_keys=True), "utf-8")
+
+
+def write_if_changed(output: Path, rel: str, data: bytes, known: str | None, made: set) -> str:
+    """Write `data` to output/rel unless it already holds those bytes; returns their hash."""
+    sha = digest(data)
+    if known == sha:
+        return sha
+    path = output / rel
+    if known is None and same_bytes(path, data):
+        return sha
+    if path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made.add(path.parent)
+    path.write_bytes(data)
+    return sha
+
+
+def same_bytes(path: Path, data: bytes) -> bool:
+    """Whether the file exists with exactly these bytes (size checked first, it is cheaper)."""
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def remove_stale(output: Path, old: dict, new: dict) -> None:
+    """Delete files listed before but not produced now, and folders left empty."""
+    for rel in sorted(set(old) - set(new)):
+        path = output / rel
+        path.unlink(missing_ok=True)
+        for parent in path.parents:
+            if parent == output or not parent.is_relative_to(output):
+                break
+            try:
+                parent.rmdir()
+            except OSError:  # not empty (or already gone): stop climbing
+                break

@@ -1,0 +1,51 @@
+"""Spread independent work over the machine's cores with forked worker processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+# Below this many items a worker's start-up (fork, result pickling: ~20 ms) costs more than it
+# saves; measured at N = 100 territories, one territory renders in ~25 ms on this machine.
+MIN_ITEMS = 8
+
+_job: Callable | None = None  # set in the parent just before forking, read by the children
+
+
+def _run(chunk: list) -> list:
+    """A worker's share (module-level: the executor pickles the function it calls)."""
+    return _job(chunk)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def map_chunks(job: Callable[[list], list], items: list, workers: int | None = None) -> list:
+    """job(chunk) over interleaved chunks of `items`, the parent working on the first one.
+
+    Results come back concatenated in chunk order, so callers key them (e.g. by slug) rather
+    than relying on positions. Runs in-process when there is one core or few items.
+    """
+    global _job
+    count = min(workers or cores(), max(1, len(items) // MIN_ITEMS))
+    if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return job(items)
+    chunks = [items[i::count] for i in range(count)]
+    _job = job
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(count - 1, mp_context=context) as pool:
+            futures = [pool.submit(_run, chunk) for chunk in chunks[1:]]
+            results = job(chunks[0])
+            for future in futures:
+                results += future.result()
+    finally:
+        _job = None
+    return results
