@@ -49,10 +49,14 @@ HEADER = """\
 """
 
 
+def _short(spec: f.Field) -> str:
+    """The description's first words: « Couleur principale » for « Couleur principale (#…) : … »."""
+    return re.split(r" \(|[.,:;]", spec.description, maxsplit=1)[0].strip() or spec.key
+
+
 def _label(spec: f.Field) -> str:
-    """A short French label from the description, with the YAML key error messages name."""
-    short = re.split(r" \(|[.,:;]", spec.description, maxsplit=1)[0].strip() or spec.key
-    return f"{short} ({spec.key})"
+    """A short French label, with the YAML key that error messages name."""
+    return f"{_short(spec)} ({spec.key})"
 
 
 def _pattern(kind: f.Kind) -> list[str] | None:
@@ -124,7 +128,9 @@ def _list_widget(kind: f.ListOf) -> dict:
 
 def field(spec: f.Field) -> dict:
     """The Decap field of one spec: its key, label, help, whether required, and widget."""
-    result = {"name": spec.key, "label": _label(spec), "hint": spec.description}
+    result = {"name": spec.key, "label": _label(spec)}
+    if spec.description.rstrip(".") != _short(spec):  # the help says more than the label
+        result["hint"] = spec.description
     if not spec.required:
         result["required"] = False
     result.update(widget(spec.kind, spec.key))
@@ -268,9 +274,15 @@ def write_editor(folder: Path, cfg: dict, bundle: str) -> None:
     (folder / "config.yml").write_text(config_text(cfg), encoding="utf-8")
 
 
-def install(output: Path, territories: dict[str, str], standalone: bool, **options) -> list[Path]:
+def install(
+    output: Path,
+    territories: dict[str, str],
+    standalone: bool,
+    bundle_dir: Path = BUNDLE_DIR,
+    **options,
+) -> list[Path]:
     """Install the editors into the built site `output`; the folders written."""
-    copy_bundle(output / "admin")
+    copy_bundle(output / "admin", bundle_dir)
     write_editor(output / "admin", config(territories, **options), "decap-cms.js")
     written = [output / "admin"]
     if standalone:
