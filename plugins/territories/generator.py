@@ -7,6 +7,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from jinja2 import FileSystemBytecodeCache
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
@@ -157,7 +158,14 @@ class TerritoriesGenerator(Generator):
         for slug in self.plan.removed:
             incremental.remove_stale(output, self.cache.outputs(slug), {})
         self.cache.save(self.keys, self.plan, self.models, entries)
-        catalogue.write_catalogue(self.territories, self.prefix_of, self.today, self.catalogue_path)
+        if self.plan.reload or self.plan.render or self.plan.removed or not self.catalogue_ok():
+            catalogue.write_catalogue(
+                self.territories, self.prefix_of, self.today, self.catalogue_path
+            )
+
+    def catalogue_ok(self) -> bool:
+        """Nothing changed since the last build wrote the catalogue, and it is still there."""
+        return self.catalogue_path.is_file()
 
     def render_sites(self, sites: list[TerritorySite]) -> list[tuple[str, dict]]:
         """Render and write every file of these territories: [(slug, manifest entry)]."""
@@ -269,6 +277,8 @@ class StripIndent(Extension):
 def add_filters(generator) -> None:
     """Our Jinja filters, in every generator's environment (the operator pages use them too)."""
     generator.env.add_extension(StripIndent)
+    # Compiled templates kept between builds: compiling them is most of a small rebuild.
+    generator.env.bytecode_cache = bytecode_cache(generator)
     generator.env.filters.update(filters.FILTERS)
     # JSON-LD in UTF-8 and without spaces: half the bytes of Jinja's default `tojson`.
     generator.env.policies["json.dumps_kwargs"] = {
@@ -276,3 +286,13 @@ def add_filters(generator) -> None:
         "ensure_ascii": False,
         "separators": (",", ":"),
     }
+
+
+def bytecode_cache(generator) -> FileSystemBytecodeCache:
+    """Jinja's compiled templates in our cache folder (Jinja checks each template's source)."""
+    # StripIndent changes what is compiled: a new version of this file gets a new folder.
+    version = incremental.digest(Path(__file__).read_bytes())[:8]
+    cache = incremental.cache_dir(generator.settings, generator.output_path)
+    folder = cache / f"jinja-{version}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(folder))

@@ -75,21 +75,29 @@ def render_key(settings, theme: str, extra: list) -> str:
 def fingerprint(folder: Path, known: dict, now_ns: int) -> tuple[str, dict]:
     """The folder's content hash and its files' [mtime_ns, size, hash], rereading changed ones."""
     files = {}
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            rel = path.relative_to(folder).as_posix()
-            stat = path.stat()
-            old = known.get(rel)
-            if old and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
-                sha = old[2]
-            else:
-                sha = digest(path.read_bytes())
-            mtime = stat.st_mtime_ns if now_ns - stat.st_mtime_ns > RACY_NS else 0
-            files[rel] = [mtime, stat.st_size, sha]
+    for rel, path, stat in walk(str(folder), ""):
+        old = known.get(rel)
+        if old and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
+            sha = old[2]
+        else:
+            with open(path, "rb") as file:
+                sha = digest(file.read())
+        mtime = stat.st_mtime_ns if now_ns - stat.st_mtime_ns > RACY_NS else 0
+        files[rel] = [mtime, stat.st_size, sha]
     whole = digest("\n".join(f"{rel} {v[2]}" for rel, v in sorted(files.items())).encode())
     return whole, files
+
+
+def walk(path: str, prefix: str):
+    """(relative name, path, stat) of every file under `path`, sorted."""
+    # os.scandir and strings: Path objects cost more than the stat itself here.
+    with os.scandir(path) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                yield from walk(entry.path, rel + "/")
+            elif entry.is_file():
+                yield rel, entry.path, entry.stat()
 
 
 @dataclass
