@@ -126,9 +126,11 @@ class Previewer:
             if errors:
                 shutil.rmtree(target, ignore_errors=True)
             else:
-                previous, self.site = self.site, target
-                if previous is not None:
-                    shutil.rmtree(previous, ignore_errors=True)
+                # The server may still be on the previous build for a moment: keep that one.
+                for old in self.home.glob("build-*"):
+                    if old not in (target, self.site):
+                        shutil.rmtree(old, ignore_errors=True)
+                self.site = target
             self.state = Build(version, errors, time.monotonic() - started)
             return self.state
 

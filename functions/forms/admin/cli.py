@@ -102,9 +102,11 @@ def cmd_export(args) -> int:
 
 def confirmed(count: int) -> bool:
     """Ask on the terminal; only « oui » erases."""
-    answer = input(
-        f"Effacer définitivement {'ces' if count > 1 else 'cette'} {count} demande(s) ? [oui/non] "
-    )
+    try:
+        these = "ces" if count > 1 else "cette"
+        answer = input(f"Effacer définitivement {these} {count} demande(s) ? [oui/non] ")
+    except EOFError:  # the terminal closed: no answer is not a yes
+        return False
     return answer.strip().casefold() in ("oui", "o", "yes", "y")
 
 
