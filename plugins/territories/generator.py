@@ -75,7 +75,8 @@ class TerritoriesGenerator(Generator):
             full_render=bool(self.settings.get("DELETE_OUTPUT_DIRECTORY")),
         )
         self.models = self.load_models()
-        self.territories = sorted(self.models.values(), key=lambda t: t.name)
+        # By name, then by folder as the loader returns them: the same order however loaded.
+        self.territories = sorted(self.models.values(), key=lambda t: (t.name, t.slug))
         self.sites = [self.site_of(t) for t in self.territories]
         self.check_urls()
         self.context.update(
@@ -187,10 +188,8 @@ class TerritoriesGenerator(Generator):
         return {"outputs": files, "sitemap": [o.url for o in planned if o.in_sitemap]}
 
     def known_outputs(self, slug: str) -> dict[str, str]:
-        """Hashes of the files on disk, unless Pelican wiped the output folder."""
-        if self.settings.get("DELETE_OUTPUT_DIRECTORY"):
-            return {}
-        return self.cache.outputs(slug)
+        """Hashes of the files on disk, unless the output folder was wiped."""
+        return {} if slug in self.plan.untrusted else self.cache.outputs(slug)
 
     def render(self, output: Output, shared: dict) -> bytes:
         """A page's bytes, with the variables Pelican's writer would pass."""

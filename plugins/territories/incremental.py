@@ -108,6 +108,8 @@ class Plan:
     reload: list[str] = field(default_factory=list)
     render: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # Territories whose files on disk may not be what the manifest says (output wiped).
+    untrusted: set[str] = field(default_factory=set)
     fingerprints: dict[str, tuple[str, dict]] = field(default_factory=dict)
 
 
@@ -147,8 +149,12 @@ class Cache:
             fresh = same_content and entry.get("digest") == plan.fingerprints[slug][0]
             if not (fresh and (self.folder / f"{slug}.pickle").is_file()):
                 plan.reload.append(slug)
-            if not fresh or not same_render or full_render or not self.sentinel_ok(slug):
+            if full_render or not self.sentinel_ok(slug):
+                plan.untrusted.add(slug)
+            if not fresh or not same_render or slug in plan.untrusted:
                 plan.render.append(slug)
+        if full_render or not self.sentinel_ok(SHARED):
+            plan.untrusted.add(SHARED)
         plan.removed = sorted(set(self.manifest["territories"]) - set(folders) - {SHARED})
         return plan
 
