@@ -313,3 +313,22 @@ def test_expiring_with_nothing_due_says_so(catalogue_path, capsys):
 def test_a_missing_local_store_is_a_clear_error(tmp_path, capsys):
     status, _, err = run(capsys, "list", "--store", f"sqlite:{tmp_path / 'absent.sqlite3'}")
     assert status == 1 and "n'existe pas" in err
+
+
+def test_expiring_of_one_territory_leaves_the_others_out(catalogue_path, capsys):
+    catalogue = load_catalogue(catalogue_path)
+    slug = "loiret"
+    mine = catalogue.get(slug).placements
+    others = [p for t in catalogue.territories.values() for p in t.placements if p not in mine]
+    _, out, _ = run(
+        capsys,
+        "expiring",
+        "--catalogue",
+        str(catalogue_path),
+        "--territory",
+        slug,
+        "--days",
+        "36500",
+    )
+    assert all(pid in out for pid in mine)
+    assert others and not any(pid in out for pid in others)

@@ -137,3 +137,29 @@ def test_resend_skips_a_submission_another_worker_is_sending(
     _, out, _ = run(capsys, *argv)
     assert "ignorée" in out and not outbox.exists()
     assert store.get(submission.id).email_status == EMAIL_PENDING
+
+
+def test_erase_keeps_an_idempotency_item_reused_by_someone_else(dynamo_app, table, spec, capsys):
+    leaving = submit(dynamo_app, key="cle-partagee")
+    idem = {"pk": {"S": idempotency_pk(leaving.form, leaving.territory, "cle-partagee")}}
+    client = boto3.client("dynamodb", region_name=REGION)
+    # The key expired after 24 h and another submission took it: it is no longer this person's.
+    client.update_item(
+        TableName=table,
+        Key=idem,
+        UpdateExpression="SET submission_id = :other",
+        ExpressionAttributeValues={":other": {"S": "20261125T080000Z-0f0f0f0f"}},
+    )
+    status, _, _ = run(capsys, "erase", leaving.fields["email"], "--store", spec, "--yes")
+    assert status == 0
+    assert raw_item(table, submission_key(leaving.id)) is None
+    assert raw_item(table, idem)["submission_id"]["S"] == "20261125T080000Z-0f0f0f0f"
+
+
+def test_list_from_a_day_on_without_an_end(dynamo_app, clock, spec, capsys):
+    old = submit(dynamo_app)
+    clock.advance(days=3)
+    recent = submit(dynamo_app)
+    day = str(recent.received_at.astimezone(PARIS).date())
+    _, out, _ = run(capsys, "list", "--store", spec, "--territory", "loiret", "--from", day)
+    assert recent.id in out and old.id not in out
