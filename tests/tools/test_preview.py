@@ -146,3 +146,25 @@ def test_the_open_page_reloads_itself_after_a_change(preview):
             "() => document.body.innerText.includes('Rechargée toute seule')", timeout=8000
         )
         browser.close()
+
+
+def test_a_broken_template_is_reported_like_a_content_error(tmp_path, monkeypatch):
+    from tools.preview import Previewer
+
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    base = theme / "templates" / "base.html"
+    base.write_text(base.read_text(encoding="utf-8") + "{% if %}\n", encoding="utf-8")
+    settings = tmp_path / "settings.py"
+    settings.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\n"
+        f"from pelicanconf import *  # noqa\nTHEME = {str(theme)!r}\n"
+        f"PATH = {str(ROOT / 'content')!r}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(ROOT)
+    previewer = Previewer(SLUG, ROOT / "territories", tmp_path / "var", settings)
+    previewer.prepare()
+    build = previewer.build()
+    assert not build.ok and previewer.site is None
+    assert any("base.html" in line for line in build.errors), build.errors
