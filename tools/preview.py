@@ -170,7 +170,10 @@ def watch(previewer: Previewer, folders: list[Path], stop: threading.Event, on_b
         now = snapshot(folders)
         if now != seen:
             seen = now
-            on_build(previewer.build())
+            try:
+                on_build(previewer.build())
+            except Exception:  # a bug of ours must not stop the watching: the next save retries
+                log.exception("La reconstruction a échoué")
 
 
 def report(build: Build) -> None:

@@ -36,7 +36,7 @@ def fetch(url: str) -> tuple[int, str]:
         return error.code, error.read().decode("utf-8")
 
 
-def wait_for(predicate, timeout: float = 8.0):
+def wait_for(predicate, timeout: float = 15.0):
     """Poll until `predicate()` returns something true; that value, or None after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -143,7 +143,7 @@ def test_the_open_page_reloads_itself_after_a_change(preview):
         page.wait_for_function("() => document.scripts.length > 0")
         preview.edit(tagline_line(preview), 'tagline: "Rechargée toute seule"')
         page.wait_for_function(
-            "() => document.body.innerText.includes('Rechargée toute seule')", timeout=8000
+            "() => document.body.innerText.includes('Rechargée toute seule')", timeout=15000
         )
         browser.close()
 
