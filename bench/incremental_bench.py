@@ -2,9 +2,12 @@
 
     python bench/incremental_bench.py [--size 100] [--runs 3] [-e KEY=JSON ...]
 
-After a full build of a synthetic corpus it times, on the same output folder:
+After a full build of a synthetic corpus it times `pelican` from start to exit (a new process,
+as an editor runs it), on the same output folder:
 - a no-op rebuild (nothing changed);
 - the rebuild after one placement of one territory is edited (title and body);
+- the rebuild after one placement is deleted;
+- the rebuild after a territory is added, then after it is removed;
 - the rebuild after a template of the theme changes (on a copy of theme/, never the real one).
 Each rebuild is checked against a clean build of the same input: the site is "correct again"
 only if both trees are byte-identical. Two clean builds of the same input are compared too
@@ -31,9 +34,11 @@ CHANGE_MARK = "Mise à jour du banc de mesure"
 
 
 def tree_digest(root: Path) -> dict[str, bytes]:
-    """Every output file by relative path, with its bytes (the catalogue aside)."""
+    """Every output file by relative path with its bytes, and every folder."""
+    # Folders count: an empty one left behind by a removal is a difference.
     return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+        str(p.relative_to(root)): p.read_bytes() if p.is_file() else b"<dossier>"
+        for p in sorted(root.rglob("*"))
     }
 
 
@@ -82,6 +87,28 @@ class Bench:
         placement.write_text(f"{head}---\n{front}---\n{body}\n{CHANGE_MARK} {run}.\n", "utf-8")
         return placement
 
+    def territories(self) -> list[Path]:
+        return sorted(p for p in self.corpus.iterdir() if p.is_dir())
+
+    def remove_placement(self, run: int) -> Path:
+        """Delete the first placement of a territory a quarter of the way down the list."""
+        territories = self.territories()
+        placement = sorted((territories[len(territories) // 4] / "placements").glob("*.md"))[0]
+        placement.unlink()
+        return placement
+
+    def add_territory(self, run: int) -> Path:
+        """A new territory folder (a copy of the first one under another name)."""
+        added = self.corpus / f"zz-nouveau-{run}"
+        shutil.copytree(self.territories()[0], added)
+        return added
+
+    def remove_territory(self, run: int) -> Path:
+        """Remove the territory `add_territory` added."""
+        removed = self.corpus / f"zz-nouveau-{run}"
+        shutil.rmtree(removed)
+        return removed
+
     def edit_template(self, run: int) -> Path:
         """Add a comment to the theme's base template (on the copy)."""
         base = next(iter(sorted(self.theme.rglob("base.html"))), None) or next(
@@ -94,20 +121,26 @@ class Bench:
 
 def timed_rebuilds(bench: Bench, output: Path, runs: int) -> dict[str, list[float]]:
     """No-op, placement and template rebuilds, `runs` times each; checks each is correct."""
-    times: dict[str, list[float]] = {"aucun changement": [], "une offre": [], "un gabarit": []}
+    edits = (
+        ("aucun changement", None),
+        ("une offre modifiée", bench.edit_placement),
+        ("une offre supprimée", bench.remove_placement),
+        ("un territoire ajouté", bench.add_territory),
+        ("un territoire supprimé", bench.remove_territory),
+        ("un gabarit (base.html)", bench.edit_template),
+    )
+    times: dict[str, list[float]] = {label: [] for label, _ in edits}
     for run in range(runs):
-        for label, edit in (
-            ("aucun changement", None),
-            ("une offre", bench.edit_placement),
-            ("un gabarit", bench.edit_template),
-        ):
+        for label, edit in edits:
             if edit:
                 edit(run)
             times[label].append(bench.build(output))
             wrong = differences(output, bench.clean_build("reference"))
-            marked = pages_with(output, f"{CHANGE_MARK} {run}") if edit else 0
+            marked = edit in (bench.edit_placement, bench.edit_template)
             status = "correct" if not wrong else f"{len(wrong)} fichiers faux : {wrong[:3]}"
-            status += f", {marked} pages portent le changement" if edit else ""
+            if marked:
+                count = pages_with(output, f"{CHANGE_MARK} {run}")
+                status += f", {count} pages portent le changement"
             note(f"  {label} (essai {run + 1}) : {times[label][-1]:.2f} s, {status}")
             if wrong:
                 times.setdefault(f"{label} — site FAUX", []).append(len(wrong))
@@ -136,9 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(Path(tmp), args.size, extra)
         first, second = bench.clean_build("det-a"), bench.clean_build("det-b")
         wrong = differences(first, second)
-        output = bench.work / "site"
-        shutil.copytree(first, output)
         full = bench.build(fresh_dir(bench.work / "cold"))
+        # The folder rebuilt in place starts from a full build of its own (with its cache).
+        output = fresh_dir(bench.work / "site")
+        bench.build(output)
         times = timed_rebuilds(bench, output, args.runs)
         times["un territoire seul (TERRITORY=…)"] = standalone_builds(bench, args.runs)
     print_report(args.size, full, times, wrong, args.runs)
