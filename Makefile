@@ -8,7 +8,8 @@ TERRITORY ?=
 export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
-.PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners
+.PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners \
+        preview admin
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +32,17 @@ serve: html
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Edit a territory and see it: build it alone, serve it with the forms, rebuild and reload on
+# every change (docs/operators.md): make preview TERRITORY=loiret [PORT=8001]
+preview: venv
+	@test -n "$(TERRITORY)" || { echo "Indiquez le territoire : make preview TERRITORY=<slug>" >&2; exit 2; }
+	$(BIN)/python -m tools.preview $(TERRITORY) --port $(PORT)
+
+# The stored submissions (docs/operators.md): make admin ARGS="list --territory loiret"
+ARGS ?= --help
+admin: venv
+	$(BIN)/python -m forms.admin $(ARGS)
 
 # The e-mails `make serve` wrote, newest first (python -m forms.outbox --help for more).
 outbox: venv
