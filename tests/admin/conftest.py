@@ -44,11 +44,13 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> 
 def decap_packages() -> Path:
     """admin/node_modules, installed from the lock file when missing (CI starts without it)."""
     if not (decap_config.BUNDLE_DIR / "decap-cms.js").is_file() or not SERVER_JS.is_file():
-        subprocess.run(
-            ["npm", "ci", "--prefix", str(decap_config.ADMIN_PATH), "--no-audit", "--no-fund"],
-            check=True,
-            capture_output=True,
-        )
+        command = ["npm", "ci", "--prefix", str(decap_config.ADMIN_PATH), "--no-audit", "--no-fund"]
+        try:
+            subprocess.run(command, check=True, capture_output=True, text=True)
+        except FileNotFoundError:
+            pytest.fail("npm introuvable : installez Node.js et npm (apt-get install nodejs npm)")
+        except subprocess.CalledProcessError as error:
+            pytest.fail(f"npm ci a échoué :\n{error.stderr}")
     return decap_config.ADMIN_PATH / "node_modules"
 
 
