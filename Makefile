@@ -9,7 +9,7 @@ export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
 .PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners \
-        preview admin
+        preview admin editor
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,17 +21,20 @@ venv: $(BIN)/.installed
 
 html: venv
 	$(BIN)/pelican --settings pelicanconf.py
+	@if [ -d admin/node_modules/decap-cms ]; then $(BIN)/python -m tools.decap_config --output output; fi
 
 publish: venv
 	$(BIN)/pelican --settings publishconf.py
+	@if [ -d admin/node_modules/decap-cms ]; then $(BIN)/python -m tools.decap_config --output output; fi
 
 serve: html
 	$(BIN)/python -m forms.local --root output --port $(PORT)
 
 # Debian's Chromium, driven by Playwright in the browser tests (browser downloads are blocked).
+# npm installs the content editor (Decap CMS) that a browser test drives.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null && command -v npm >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium $$(command -v npm >/dev/null || echo nodejs npm) >/dev/null; }
 
 # Edit a territory and see it: build it alone, serve it with the forms, rebuild and reload on
 # every change (docs/operators.md): make preview TERRITORY=loiret [PORT=8001]
@@ -43,6 +46,14 @@ preview: venv
 ARGS ?= --help
 admin: venv
 	$(BIN)/python -m forms.admin $(ARGS)
+
+# The content editor (Decap CMS) at /admin/ and /<slug>/admin/ (docs/editing.md); its npm
+# packages are pinned in admin/. Once installed, `make html` and `make publish` add it too.
+admin/node_modules/.package-lock.json: admin/package-lock.json
+	npm ci --prefix admin --no-audit --no-fund
+
+editor: html admin/node_modules/.package-lock.json
+	$(BIN)/python -m tools.decap_config --output output
 
 # The e-mails `make serve` wrote, newest first (python -m forms.outbox --help for more).
 outbox: venv
