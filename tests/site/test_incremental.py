@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -125,3 +126,24 @@ def test_an_edit_rewrites_only_the_files_whose_bytes_changed(ws):
     # Its page and the feed carry the body; lists, other territories and the home page do not.
     changed = {k for k in before if after[k] != before[k]}
     assert changed == {"bourg/offres/stage-ouvert/index.html", "bourg/offres/atom.xml"}
+
+
+def test_two_worker_processes_build_the_bytes_of_one(ws, monkeypatch):
+    # Three territories are too few to fork for; lower the threshold to fork for each one.
+    from territories import parallel
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    shutil.rmtree(ws.site)
+    forked = tree(ws.build())
+    monkeypatch.setattr(parallel, "cores", lambda: 1)
+    assert forked == tree(ws.clean_build())
+
+
+def test_chunks_of_work_come_back_whole_from_the_workers(monkeypatch):
+    from territories import parallel
+
+    monkeypatch.setattr(parallel, "MIN_ITEMS", 1)
+    pids = parallel.map_chunks(lambda chunk: [(n, os.getpid()) for n in chunk], list(range(6)), 2)
+    assert sorted(n for n, _ in pids) == list(range(6))
+    assert len({pid for _, pid in pids}) == 2
