@@ -7,9 +7,10 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
-# Below this many items a worker's start-up (fork, result pickling: ~20 ms) costs more than it
-# saves; measured at N = 100 territories, one territory renders in ~25 ms on this machine.
-MIN_ITEMS = 8
+# Items per worker below which a worker's start-up (fork, pickled results: ~20 ms) costs more
+# than it saves. A territory loads or renders in 15-40 ms; with 4, a cold build of 10
+# territories went from 0.83-1.00 s (one process) to 0.65-0.76 s (two).
+MIN_ITEMS = 4
 
 _job: Callable | None = None  # set in the parent just before forking, read by the children
 
