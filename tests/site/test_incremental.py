@@ -147,3 +147,18 @@ def test_chunks_of_work_come_back_whole_from_the_workers(monkeypatch):
     pids = parallel.map_chunks(lambda chunk: [(n, os.getpid()) for n in chunk], list(range(6)), 2)
     assert sorted(n for n, _ in pids) == list(range(6))
     assert len({pid for _, pid in pids}) == 2
+
+
+def test_a_content_error_stops_the_rebuild_and_its_fix_rebuilds_correctly(ws):
+    from territories.generator import BuildStopped
+
+    placement = ws.placements()[0]
+    text = placement.read_text("utf-8")
+    placement.write_text(text.replace("title:", "titre:", 1), "utf-8")
+    with pytest.raises(BuildStopped) as stopped:
+        ws.build()
+    assert f"{placement.name}:2: titre: clé inconnue" in str(stopped.value)
+    # The site of the last good build is still served meanwhile.
+    assert (ws.site / "loiret" / "offres" / placement.stem / "index.html").is_file()
+    placement.write_text(text + "\nCorrigé.\n", "utf-8")
+    assert_same_as_clean(ws)
