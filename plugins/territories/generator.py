@@ -165,7 +165,7 @@ class TerritoriesGenerator(Generator):
             )
 
     def catalogue_ok(self) -> bool:
-        """Nothing changed since the last build wrote the catalogue, and it is still there."""
+        """The catalogue of the last build is still there (called when nothing changed)."""
         return self.catalogue_path.is_file()
 
     def render_sites(self, sites: list[TerritorySite]) -> list[tuple[str, dict]]:
