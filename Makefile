@@ -78,7 +78,7 @@ test: venv browser lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf output var functions/forms/catalogue.json
+	rm -rf output .output-cache var functions/forms/catalogue.json
 
 # Production (docs/operators.md): build with publishconf.py, deploy the SAM stack (its functions
 # carry the catalogue just built), upload output/ to the site bucket, invalidate CloudFront.

@@ -123,7 +123,8 @@ def write_catalogue(territories: list[Territory], site_path_of, today: dt.date, 
         },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Sorted keys and a fixed layout: the same content always gives the same bytes.
-    text = json.dumps(catalogue, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    # Sorted keys and a fixed layout: the same content always gives the same bytes. No indent:
+    # json's C encoder only runs without one, and the file is read by programs.
+    text = json.dumps(catalogue, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")

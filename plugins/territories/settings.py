@@ -11,6 +11,9 @@ DEFAULTS = {
     "FORMS_API_URL": "",
     # The build date used to drop past placements and events (a datetime.date); None = today.
     "TERRITORIES_TODAY": None,
+    # Where incremental builds keep their manifest and models; "" = beside the output folder
+    # (output/ → .output-cache/).
+    "TERRITORIES_CACHE_PATH": "",
 }
 
 
