@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from territories.loader import load_territories
 
 from .conftest import git
@@ -22,22 +22,18 @@ NEW_TAGLINE = "Soigner en bord de Loire, modifié depuis l'éditeur"
 
 
 @pytest.fixture
-def editor(admin_site):
+def editor(admin_site, chromium):
     """A Chromium page logged in to the editor, and the URLs it requested."""
     requested: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        page = browser.new_page()
-        page.on("request", lambda request: requested.append(request.url))
-        page.goto(admin_site)
-        # The local backend needs no account: its login page has a single button.
-        page.get_by_role("button").first.click()
-        expect(page.get_by_text("Loiret : territoire").first).to_be_visible(timeout=20_000)
-        yield page, requested
-        browser.close()
+    context = chromium.new_context()
+    page = context.new_page()
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(admin_site)
+    # The local backend needs no account: its login page has a single button.
+    page.get_by_role("button").first.click()
+    expect(page.get_by_text("Loiret : territoire").first).to_be_visible(timeout=20_000)
+    yield page, requested
+    context.close()
 
 
 def publish(page: Page) -> None:

@@ -49,18 +49,10 @@ def server(site):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, server):
+def page(chromium, server):
     StubApi.replies, StubApi.received = [], []
-    context = browser.new_context(base_url=server)
+    context = chromium.new_context(base_url=server)
     yield context.new_page()
     context.close()
 

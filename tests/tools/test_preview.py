@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "loiret"
@@ -135,17 +134,16 @@ def test_an_invalid_edit_shows_the_located_errors_then_the_site_again(preview):
     assert "brand.primary" in preview.stop()  # the console listed the error too
 
 
-def test_the_open_page_reloads_itself_after_a_change(preview):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        page = browser.new_page()
-        page.goto(preview.url + "/")
-        page.wait_for_function("() => document.scripts.length > 0")
-        preview.edit(tagline_line(preview), 'tagline: "Rechargée toute seule"')
-        page.wait_for_function(
-            "() => document.body.innerText.includes('Rechargée toute seule')", timeout=15000
-        )
-        browser.close()
+def test_the_open_page_reloads_itself_after_a_change(preview, chromium):
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(preview.url + "/")
+    page.wait_for_function("() => document.scripts.length > 0")
+    preview.edit(tagline_line(preview), 'tagline: "Rechargée toute seule"')
+    page.wait_for_function(
+        "() => document.body.innerText.includes('Rechargée toute seule')", timeout=15000
+    )
+    context.close()
 
 
 def test_a_broken_template_is_reported_like_a_content_error(tmp_path, monkeypatch):

@@ -1,0 +1,31 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+import pytest
+
+# Debian's Chromium (browser downloads are blocked here). The background-networking flags keep
+# it from calling Google's services, which this machine's closed network refuses.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the whole run.
+
+    Playwright's sync API runs an asyncio loop while it is open, so a second sync_playwright()
+    in the same process fails: every browser test shares this one.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
