@@ -52,6 +52,7 @@ def new_context(browser, origin):
 
     def make(**options):
         context = browser.new_context(base_url=origin, locale="fr-FR", **options)
+        context.set_default_timeout(10_000)  # a local server answers in milliseconds
         contexts.append(context)
         return context
 

@@ -66,3 +66,13 @@ def test_no_page_scrolls_sideways_on_a_320_px_phone(page, pages):
         if width > SMALLEST_PHONE:
             too_wide[url] = width
     assert too_wide == {}
+
+
+def test_an_unknown_address_gets_the_styled_404_page(watched):
+    page, watch = watched
+    response = page.goto("/loiret/offres/une-offre-pourvue/")
+    assert response.status == 404
+    assert page.get_by_role("heading", level=1).inner_text() == "Page introuvable"
+    assert any(url.split("?")[0].endswith("/theme/css/site.css") for url in watch.weights)
+    page.get_by_role("link", name="Loiret").click()
+    page.wait_for_url("**/loiret/")
