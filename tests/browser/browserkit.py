@@ -29,7 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-WEIGHED = {"document", "stylesheet", "script"}  # HTML + CSS + JS, images excluded
 MAX_PAGE_BYTES = 30 * 1024
 
 
@@ -126,36 +125,44 @@ class Store:
         return sorted((self.var / "outbox").glob(f"{submission_id}-*.eml"))
 
 
+# Body bytes of the document and of the stylesheets and scripts it loaded, as the browser
+# itself measured them (Resource Timing): exact per page, unlike asynchronous network events.
+WEIGHTS = """() => Object.fromEntries(
+  [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+  .filter(e => e.entryType === 'navigation' || ['link', 'script', 'css'].includes(e.initiatorType))
+  .map(e => [e.name, e.encodedBodySize]))"""
+
+
 @dataclass
 class Watch:
-    """What a page did: every request, the bytes of HTML, CSS and JS, console errors."""
+    """What a page did: every request it made, and its console errors."""
 
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    weights: dict[str, int] = field(default_factory=dict)
 
     def attach(self, page) -> Watch:
         page.on("request", lambda request: self.requests.append(request.url))
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("requestfinished", self._finished)
         return self
 
     def _console(self, message) -> None:
         if message.type == "error":
             self.errors.append(message.text)
 
-    def _finished(self, request) -> None:
-        if request.resource_type in WEIGHED:
-            # Transferred body bytes; the local server sends no compression, so these are sizes.
-            self.weights[request.url] = request.sizes()["responseBodySize"]
+    def clear(self) -> None:
+        self.requests.clear()
+        self.errors.clear()
 
     def foreign(self, origin: str) -> list[str]:
         """Requests to anywhere but the local origin (data: URLs stay in the page)."""
         return [u for u in self.requests if not u.startswith((origin + "/", "data:"))]
 
-    def total(self) -> int:
-        return sum(self.weights.values())
+
+def weights(page) -> dict[str, int]:
+    """URL → body bytes of the page's HTML and of the CSS and JS it loaded (the local server
+    does not compress: these are the bytes transferred)."""
+    return page.evaluate(WEIGHTS)
 
 
 def html_pages(output: Path) -> list[str]:
