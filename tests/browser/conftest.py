@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, Store, Watch, build, html_pages, local_server
+from browserkit import Store, Watch, build, html_pages, local_server
 
-playwright = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="session")
@@ -38,11 +37,9 @@ def pages(built) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    with playwright.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    """The run's one Chromium (tests/conftest.py)."""
+    return chromium
 
 
 @pytest.fixture
