@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 # What Tab must reach: links, buttons and fields a person can use (not the hidden honeypot).
 FOCUSABLE = """() => [...document.querySelectorAll(
     'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea,'
-    + ' [tabindex]:not([tabindex="-1"])')]
+    + ' summary, [contenteditable], [tabindex]:not([tabindex="-1"])')]
   .filter(el => el.tabIndex >= 0 && el.getClientRects().length && !el.closest('[aria-hidden=true]'))
   .map(el => el.outerHTML.slice(0, 120))"""
 # The look of the focused element, to compare with its look once focus has moved on.
