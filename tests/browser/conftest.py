@@ -8,7 +8,6 @@ import pytest
 from browserkit import Store, Watch, build, html_pages, local_server
 
 
-
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
     """The sample territories (every folder under territories/) built on a fixed date."""
