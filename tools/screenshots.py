@@ -89,25 +89,34 @@ def territory_pages(root: Path) -> dict[str, str]:
     return pages
 
 
-def shoot(base: str, pages: dict[str, str], out: Path, widths) -> list[Path]:
-    """One screenshot of the top of each page at each width."""
-    from playwright.sync_api import sync_playwright
-
+def shoot(browser, base: str, pages: dict[str, str], out: Path, widths) -> list[Path]:
+    """One screenshot of the top of each page at each width, with a Playwright browser."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    for width in widths:
+        size = {"width": width, "height": WINDOWS.get(width, 800)}
+        context = browser.new_context(viewport=size, base_url=base, locale="fr-FR")
+        page = context.new_page()
+        for name, url in pages.items():
+            page.goto(url)
+            path = out / f"{name}-{width}.png"
+            page.screenshot(path=path)
+            written.append(path)
+        context.close()
+    return written
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium driven by Playwright (which never downloads a browser here)."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for width in widths:
-            size = {"width": width, "height": WINDOWS.get(width, 800)}
-            page = browser.new_page(viewport=size, base_url=base, locale="fr-FR")
-            for name, url in pages.items():
-                page.goto(url)
-                path = out / f"{name}-{width}.png"
-                page.screenshot(path=path)
-                written.append(path)
-            page.close()
-        browser.close()
-    return written
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "tmp")
     parser.add_argument("--widths", type=int, nargs="+", default=list(WINDOWS))
     args = parser.parse_args(argv)
-    with local_site(args.root) as base:
-        for path in shoot(base, territory_pages(args.root), args.out, args.widths):
+    with local_site(args.root) as base, chromium() as browser:
+        for path in shoot(browser, base, territory_pages(args.root), args.out, args.widths):
             print(f"{path}  {path.stat().st_size // 1024} Ko")
     return 0
 

@@ -20,7 +20,9 @@ def png_size(path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_screenshots_cover_each_territory_main_pages_at_each_width(built, origin, tmp_path):
+def test_screenshots_cover_each_territory_main_pages_at_each_width(
+    built, origin, browser, tmp_path
+):
     pages = screenshots.territory_pages(built / "output")
     assert {name.rsplit("-", 1)[-1] for name in pages} == {
         "accueil",
@@ -29,7 +31,7 @@ def test_screenshots_cover_each_territory_main_pages_at_each_width(built, origin
         "coffret",
     }
     assert {url.split("/")[1] for url in pages.values()} == set(SLUGS)
-    written = screenshots.shoot(origin, pages, tmp_path, [390, 1280])
+    written = screenshots.shoot(browser, origin, pages, tmp_path, [390, 1280])
     assert len(written) == 2 * len(pages)
     assert {png_size(p) for p in written} == {(390, 844), (1280, 800)}
 
