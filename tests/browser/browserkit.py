@@ -20,15 +20,6 @@ from pelican.settings import read_settings
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 24)
 WIDTHS = {"phone": 390, "desktop": 1280}
-CHROMIUM = "/usr/bin/chromium"
-# No update checks, no sync, no first-run pings: nothing leaves the machine but our requests.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MAX_PAGE_BYTES = 30 * 1024
 
 
