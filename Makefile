@@ -9,7 +9,7 @@ export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
 .PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners \
-        preview admin editor
+        preview admin editor report
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,12 @@ bench: venv
 	$(BIN)/pelican --settings pelicanconf.py
 	$(BIN)/python bench/page_weight.py output
 	$(BIN)/python bench/forms_bench.py
+
+# Screenshots (docs/screenshots/tmp/) and Lighthouse scores of each territory's main pages
+# (docs/browser-checks.md); Lighthouse is installed on first use into .cache/lighthouse/.
+report: html browser
+	$(BIN)/python -m tools.screenshots --out docs/screenshots/tmp
+	$(BIN)/python -m tools.lighthouse_report
 
 lint: venv
 	$(BIN)/ruff check .
