@@ -93,14 +93,21 @@ def test_the_placement_choice_offers_every_open_placement_or_none(site, loiret):
     assert not [o for o in options if "selected" in o.attrs]
 
 
-def test_each_placement_page_embeds_the_request_form_with_that_placement_chosen(site, loiret):
+def test_each_placement_page_embeds_the_request_form_naming_that_placement(site, loiret):
+    others = {name: req for name, req in WELCOMER_FIELDS.items() if name != "placement"}
     for p in loiret.open_placements(TODAY):
         page = site.page(f"/loiret/offres/{p.id}/")
         assert "Être contacté(e) au sujet de cette offre" in page.text()
         form = page.find("form", action="/api/welcomer-request")
-        assert_field_markup(form, "welcomer", WELCOMER_FIELDS)
-        chosen = [o for o in form.find_all("option") if "selected" in o.attrs]
-        assert [o.attrs["value"] for o in chosen] == [p.id]
+        assert_field_markup(form, "welcomer", others)
+        assert form.find("select") is None  # not the territory's whole list of placements
+        (sent,) = form.find_all("input", name="placement")
+        assert (sent.attrs["type"], sent.attrs["value"]) == ("hidden", p.id)
+        box = form.by_id("field-welcomer-placement")
+        sentence = box.by_id("welcomer-placement")
+        assert sentence.text() == f"Votre demande concerne l'offre : {p.title}"
+        assert "welcomer-placement-error" in sentence.attrs["aria-describedby"].split()
+        assert box.by_id("welcomer-placement-error").attrs["class"] == "field-error"
 
 
 def test_the_pack_page_shows_price_subsidy_payer_and_net_price(site, loiret):

@@ -117,6 +117,18 @@ def test_refused_fields_show_their_message_beside_the_field_and_in_a_focused_sum
     assert page.input_value("#welcomer-first_name") == "Ana"
 
 
+def test_a_refused_placement_is_reported_beside_the_sentence_naming_it(page):
+    StubApi.replies = [(422, {"errors": {"placement": "Cette offre n'est plus ouverte."}})]
+    page.goto("/loiret/offres/stage-kine-gien/")
+    fill_welcomer(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".form-errors:not([hidden])")
+    assert page.inner_text("#welcomer-placement-error") == "Cette offre n'est plus ouverte."
+    assert "Cette offre n'est plus ouverte." in page.inner_text(".form-errors")
+    page.click(".form-errors a")
+    assert page.evaluate("document.activeElement.id") == "welcomer-placement"
+
+
 def test_a_retry_after_a_network_failure_keeps_the_input_and_the_idempotency_key(page):
     StubApi.replies = [(None, None), (202, {"id": "abc", "status": "received"})]
     page.goto("/loiret/welcomers/")

@@ -23,7 +23,8 @@
   }
 
   function labelOf(control) {
-    var label = control.tagName === "FIELDSET" ? control.querySelector("legend") : control.labels[0];
+    // A placement page names its placement in a paragraph, which has no label.
+    var label = control.tagName === "FIELDSET" ? control.querySelector("legend") : (control.labels || [])[0];
     if (!label) return "";
     return (label.getAttribute("data-short") || label.textContent.replace(" (obligatoire)", "").trim()) + " : ";
   }
