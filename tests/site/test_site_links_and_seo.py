@@ -91,6 +91,13 @@ def test_the_sitemap_lists_every_indexable_page_and_only_existing_ones(site):
     assert "Sitemap:" not in (site.output / "robots.txt").read_text()
 
 
+def test_robots_txt_keeps_crawlers_out_of_the_api_and_the_content_editors(site):
+    rules = (site.output / "robots.txt").read_text().splitlines()
+    for path in ("/api/", "/admin/", "/*/admin/"):  # /loiret/admin/: a territory's Decap CMS
+        assert f"Disallow: {path}" in rules, path
+    assert "Allow: /" in rules
+
+
 def jsonld_of(doc):
     return [json.loads(s.text()) for s in doc.find_all("script", type="application/ld+json")]
 
