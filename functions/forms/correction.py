@@ -16,6 +16,8 @@ from .validation import FIELD_ORDER
 
 PREFIX = {WELCOMER_REQUEST: "welcomer", PACK_ORDER: "pack"}
 TITLE = {WELCOMER_REQUEST: "Demande de welcomer", PACK_ORDER: "Commande de coffrets"}
+# The submit button says what the site's form says (theme/templates/macros/forms.html).
+SUBMIT = {WELCOMER_REQUEST: "Envoyer ma demande", PACK_ORDER: "Commander"}
 MAX_TYPED = 4000  # characters kept per field: the longest field accepted (message)
 
 
@@ -117,6 +119,7 @@ def render_correction(payload: dict, app: App) -> str:
         "correction.html",
         prefix=PREFIX[form],
         title=TITLE[form],
+        submit=SUBMIT[form],
         action=payload.get("action") or f"/api/{form}",
         fields=fields,
         others=others,

@@ -67,6 +67,17 @@ def test_the_correction_page_shows_each_error_beside_its_field_and_keeps_what_wa
     assert 'href="/theme/css/site.css"' in page
 
 
+@pytest.mark.parametrize(("form", "button"), [(W, "Envoyer ma demande"), (PACK_ORDER, "Commander")])
+def test_the_correction_page_submit_button_says_what_the_site_form_says(forms_app, form, button):
+    status, headers, _ = call(
+        forms_app, form, form_event(form, {**sample_fields(form), "email": "x"})
+    )
+    assert status == 303
+    status, page = get_correction(forms_app, headers["location"], form)
+    assert status == 200
+    assert re.findall(r'<button class="button" type="submit">([^<]*)</button>', page) == [button]
+
+
 def test_what_was_typed_is_escaped_on_the_correction_page(forms_app):
     hostile = '"><script>alert(1)</script>'
     status, page = get_correction(forms_app, invalid_post(forms_app, message=hostile, email="x"))
