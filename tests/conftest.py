@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-# Debian's Chromium (browser downloads are blocked here). The background-networking flags keep
-# it from calling Google's services, which this machine's closed network refuses.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session")

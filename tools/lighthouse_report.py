@@ -20,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tools.chromium import CHROMIUM
 from tools.screenshots import ROOT, free_port, local_site
 
 CACHE = ROOT / ".cache" / "lighthouse"
@@ -66,7 +67,7 @@ def audit(url: str, desktop: bool) -> dict:
         "--quiet",
         *(["--preset=desktop"] if desktop else []),
     ]
-    env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    env = {**os.environ, "CHROME_PATH": CHROMIUM}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 

@@ -19,15 +19,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Width → height of the window: a common phone, a laptop.
 WINDOWS = {390: 844, 1280: 800}
 PAGES = {"accueil": "", "offres": "offres/", "welcomers": "welcomers/", "coffret": "pack/"}
