@@ -21,7 +21,8 @@ import tempfile
 from pathlib import Path
 
 from tools.chromium import CHROMIUM
-from tools.screenshots import ROOT, free_port, local_site
+from tools.local_site import ROOT, free_port
+from tools.screenshots import local_site
 
 CACHE = ROOT / ".cache" / "lighthouse"
 LIGHTHOUSE = CACHE / "node_modules" / ".bin" / "lighthouse"

@@ -10,67 +10,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from tools.chromium import CHROMIUM, CHROMIUM_ARGS
+from tools.local_site import ROOT, serve
 
-ROOT = Path(__file__).resolve().parents[1]
 # Width → height of the window: a common phone, a laptop.
 WINDOWS = {390: 844, 1280: 800}
 PAGES = {"accueil": "", "offres": "offres/", "welcomers": "welcomers/", "coffret": "pack/"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def local_site(root: Path, port: int | None = None, catalogue: Path | None = None):
-    """`python -m forms.local` serving `root` (on a free port by default); yields its base URL."""
-    port = port or free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions")}
-    if catalogue:
-        env["CATALOGUE_PATH"] = str(catalogue)
-    env.pop("SMTP_HOST", None)  # a report never sends e-mail
-    with tempfile.TemporaryDirectory() as var:
-        command = [sys.executable, "-m", "forms.local", "--root", str(root.resolve())]
-        process = subprocess.Popen(
-            [*command, "--var", var, "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 15
-            while not _answers(url + "/"):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(
-                        f"le serveur local n'a pas démarré (lancez `make html`) : {url}"
-                    )
-                time.sleep(0.1)
-            yield url
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    """The local server serving `root`, its store in a temporary folder; yields its base URL."""
+    with tempfile.TemporaryDirectory() as var, serve(root, Path(var), catalogue, port=port) as url:
+        yield url
 
 
 def territory_pages(root: Path) -> dict[str, str]:

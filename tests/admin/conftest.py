@@ -15,16 +15,10 @@ from pathlib import Path
 import pytest
 
 from tools import decap_config
+from tools.local_site import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_JS = decap_config.ADMIN_PATH / "node_modules" / "decap-server" / "dist" / "index.js"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:

@@ -5,17 +5,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pelican import Pelican
 from pelican.settings import read_settings
+
+from tools.local_site import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 24)
@@ -40,58 +37,9 @@ def build(output: Path, catalogue: Path) -> None:
         os.chdir(previous)
 
 
-def free_port() -> int:
-    """A TCP port free right now on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float = 10.0) -> bool:
-    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-@contextlib.contextmanager
 def local_server(root: Path, var: Path, catalogue: Path, log: Path):
     """`python -m forms.local` serving `root`, its store and outbox in `var`; yields its URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT / "functions"),
-        "CATALOGUE_PATH": str(catalogue),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("SMTP_HOST", None)  # e-mails go to the outbox, never to a real server
-    command = [sys.executable, "-m", "forms.local", "--root", str(root), "--var", str(var)]
-    with log.open("wb") as console:
-        process = subprocess.Popen(
-            [*command, "--port", str(port)],
-            cwd=var.parent,
-            env=env,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_until(lambda: answers(url + "/")), log.read_text(encoding="utf-8")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    return serve(root, var, catalogue, console=log)
 
 
 @dataclass

@@ -10,8 +10,9 @@ from email import message_from_bytes
 from email.policy import default
 
 import pytest
-from browserkit import wait_until
 from test_browser_pages import violations
+
+from tools.local_site import wait_until
 
 pytestmark = pytest.mark.browser
 JS = {"js": True, "nojs": False}

@@ -6,8 +6,6 @@ import base64
 import copy
 import datetime as dt
 import json
-import socket
-import time
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlencode
@@ -109,20 +107,3 @@ def call(app, form: str, request: dict) -> tuple[int, dict, object]:
     if response["headers"].get("content-type", "").startswith("application/json"):
         body = json.loads(body)
     return response["statusCode"], response["headers"], body
-
-
-def free_port() -> int:
-    """A TCP port free right now on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:
-    """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True

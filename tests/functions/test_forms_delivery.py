@@ -13,8 +13,9 @@ from formskit import (
     json_event,
     load_event,
     sample_fields,
-    wait_until,
 )
+
+from tools.local_site import wait_until
 
 
 def accepted(app, form=WELCOMER_REQUEST, **changes):

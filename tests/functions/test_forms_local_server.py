@@ -23,11 +23,11 @@ from formskit import (
     ROOT,
     call,
     form_pairs,
-    free_port,
     load_event,
     sample_fields,
-    wait_until,
 )
+
+from tools.local_site import free_port, wait_until
 
 
 def request(port, method, path, body=b"", headers=None):

@@ -11,7 +11,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from forms.delivery import deliver, retry_pending
 from forms.mailers import SMTPMailer, mailer_from_env
 from forms.ports import EMAIL_PENDING, EMAIL_SENT, PACK_ORDER, MailError
-from formskit import MAIL_FROM, call, free_port, load_event
+from formskit import MAIL_FROM, call, load_event
+
+from tools.local_site import free_port
 
 
 class Inbox:
