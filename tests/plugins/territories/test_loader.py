@@ -7,23 +7,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from contentkit import MINIMAL
 from territories.loader import ContentError, ContentErrors, load_territories
 from territories.model import Page, Placement, Territory
 
 PROJECT = Path(__file__).resolve().parents[3]
 TERRITORIES = PROJECT / "territories"
 DATA = Path(__file__).parent / "data"
-
-MINIMAL = """\
-name: Testville
-kind: commune
-tagline: Une ville pour tester
-brand:
-  primary: "#1f4e79"
-contact:
-  email: contact@example.org
-notify: [accueil@example.org]
-"""
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:

@@ -4,23 +4,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from contentkit import MINIMAL
 from territories.loader import ContentErrors, load_territories
 from territories.model import PLACEMENT_KINDS
 
 T = "territories/x/territory.yaml"
 P = "territories/x/placements/offre.md"
 
-# Line numbers below refer to this text: 1 name … 8 notify; appended keys start on line 9.
-MINIMAL = """\
-name: Testville
-kind: commune
-tagline: Une ville pour tester
-brand:
-  primary: "#1f4e79"
-contact:
-  email: contact@example.org
-notify: [accueil@example.org]
-"""
 
 PLACEMENT = """\
 ---
