@@ -34,6 +34,11 @@ class Settings:
     token_ttl_s: int = TOKEN_TTL_S  # how long a correction link stays valid
     stylesheet: str = DEFAULT_STYLESHEET  # the site's CSS, reused by the correction page
     privacy_path: str = DEFAULT_PRIVACY_PATH  # linked from the consent sentence
+    # The public address of the site (no trailing slash): links in e-mails (signed action links,
+    # confirmations, unsubscribe, sign-in) are absolute. Locally the server fills in its own URL.
+    site_url: str = ""
+    # The operating startup's own inbox: it receives every submission (CONTRACT 3.1); "" = none.
+    operator_email: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -43,6 +48,8 @@ class Settings:
             min_fill_ms=int(env.get("FORM_MIN_FILL_MS") or MIN_FILL_MS),
             stylesheet=env.get("FORM_STYLESHEET") or DEFAULT_STYLESHEET,
             privacy_path=env.get("FORM_PRIVACY_PATH") or DEFAULT_PRIVACY_PATH,
+            site_url=(env.get("SITE_URL") or "").rstrip("/"),
+            operator_email=(env.get("OPERATOR_EMAIL") or "").strip(),
         )
 
 

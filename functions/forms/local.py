@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -269,6 +270,8 @@ class LocalServer:
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.httpd.request_queue_size = 128
+        if not settings.site_url:  # links in e-mails point at this server
+            self.app.settings = dataclasses.replace(settings, site_url=self.url.rstrip("/"))
 
     @property
     def url(self) -> str:
