@@ -7,6 +7,10 @@ PORT   ?= 8000
 TERRITORY ?=
 export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
+# The git repository the production editor saves to, owner/name (docs/editing.md): required by
+# `make publish`; the deploy workflow passes its own repository.
+EDITOR_REPO ?=
+export EDITOR_REPO
 
 .PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners \
         preview admin editor report
@@ -23,9 +27,13 @@ html: venv
 	$(BIN)/pelican --settings pelicanconf.py
 	@if [ -d admin/node_modules/decap-cms ]; then $(BIN)/python -m tools.decap_config --output output; fi
 
+# Production ships the editor (installed from admin/package-lock.json when missing) for
+# EDITOR_REPO, checked before the build: no placeholder repository, no local backend.
 publish: venv
+	@$(BIN)/python -m tools.decap_config --check --production
+	@$(MAKE) --no-print-directory admin/node_modules/.package-lock.json
 	$(BIN)/pelican --settings publishconf.py
-	@if [ -d admin/node_modules/decap-cms ]; then $(BIN)/python -m tools.decap_config --output output; fi
+	$(BIN)/python -m tools.decap_config --output output --production
 
 serve: html
 	$(BIN)/python -m forms.local --root output --port $(PORT)
@@ -48,7 +56,8 @@ admin: venv
 	$(BIN)/python -m forms.admin $(ARGS)
 
 # The content editor (Decap CMS) at /admin/ and /<slug>/admin/ (docs/editing.md); its npm
-# packages are pinned in admin/. Once installed, `make html` and `make publish` add it too.
+# packages are pinned in admin/. Once installed, `make html` adds it too (with Decap's local
+# backend, for decap-server); `make publish` always installs and adds it, for production.
 admin/node_modules/.package-lock.json: admin/package-lock.json
 	npm ci --prefix admin --no-audit --no-fund
 
@@ -110,7 +119,7 @@ deploy-stack: publish
 	$(SAM) build
 	$(SAM) deploy --stack-name $(STACK) --region $(AWS_REGION) --capabilities CAPABILITY_IAM \
 	  --resolve-s3 --no-confirm-changeset --no-fail-on-empty-changeset \
-	  $(if $(SAM_PARAMETERS),--parameter-overrides $(SAM_PARAMETERS))
+	  --parameter-overrides EditorRepo=$(EDITOR_REPO) $(SAM_PARAMETERS)
 
 # .github/CODEOWNERS from the territories' `owners:` lists (commit the result).
 codeowners: venv

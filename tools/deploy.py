@@ -31,7 +31,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 DEFAULT_REGION = "eu-west-3"  # Paris; CloudFront itself is global
 DEFAULT_OUTPUT = "output"
@@ -387,10 +387,20 @@ def apply_plan(plan: Plan, target: Target, clients: Clients) -> list[str]:
 
 
 def deploy(
-    output: Path, target: Target, clients: Clients, dry_run: bool = False, force: bool = False
+    output: Path,
+    target: Target,
+    clients: Clients,
+    dry_run: bool = False,
+    force: bool = False,
+    remote: dict[str, str] | None = None,
 ) -> Plan:
-    """Plan the deploy of `output` to `target`, print it, and apply it unless `dry_run`."""
-    plan = make_plan(scan_output(output), remote_objects(clients.get("s3"), target.bucket), force)
+    """Plan the deploy of `output` to `target`, print it, and apply it unless `dry_run`.
+
+    `remote` stands for the bucket's objects when they cannot be read (a dry run without AWS).
+    """
+    if remote is None:
+        remote = remote_objects(clients.get("s3"), target.bucket)
+    plan = make_plan(scan_output(output), remote, force)
     print("\n".join(format_plan(plan, target, output)))
     if dry_run:
         print("Simulation (--dry-run) : rien n'a été modifié.")
@@ -440,8 +450,16 @@ def main(argv: list[str] | None = None, clients: Clients | None = None) -> int:
     args = parse_args(argv)
     clients = clients or Clients(args.region)
     try:
-        target = resolve_target(args, clients)
-        deploy(args.output, target, clients, dry_run=args.dry_run, force=args.force)
+        try:
+            target = resolve_target(args, clients)
+            deploy(args.output, target, clients, dry_run=args.dry_run, force=args.force)
+        except NoCredentialsError:
+            if not args.dry_run:
+                raise
+            # A simulation needs no AWS account: the plan is then made against an empty bucket.
+            print("Pas d'accès AWS (aucun identifiant) : plan comparé à un bucket vide.")
+            target = Target(args.bucket or f"<bucket de la pile {args.stack}>", None)
+            deploy(args.output, target, clients, dry_run=True, remote={})
     except DeployError as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 1

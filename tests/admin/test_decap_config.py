@@ -160,18 +160,34 @@ def test_emptied_optional_fields_are_omitted_rather_than_written_empty(cfg):
     assert cfg["omit_empty_optional_fields"] is True
 
 
-def test_backend_is_github_with_a_placeholder_repo_and_the_local_backend_on(cfg):
-    assert cfg["backend"] == {"name": "github", "branch": "main", "repo": "OWNER/REPO"}
+def test_the_backend_speaks_github_to_our_api_with_a_placeholder_repo_locally(cfg):
+    assert cfg["backend"] == {
+        "name": "github",
+        "branch": "main",
+        "repo": "OWNER/REPO",
+        "api_root": "/api/editor/_tous",
+        "auth_endpoint": "api/editor/_tous/connexion",
+        "preview_context": decap_config.PREVIEW_CONTEXT,
+    }
     assert cfg["local_backend"] is True
-    gateway = decap_config.config(TERRITORIES, backend="git-gateway")
-    assert gateway["backend"] == {"name": "git-gateway", "branch": "main"}
     local = decap_config.config(TERRITORIES, local_backend="http://127.0.0.1:9000/api/v1")
     assert local["local_backend"] == {"url": "http://127.0.0.1:9000/api/v1"}
 
 
-def test_an_unknown_backend_is_refused():
-    with pytest.raises(ValueError, match="backend inconnu"):
-        decap_config.config(TERRITORIES, backend="gitlab-ce")
+def test_one_territory_talks_to_the_api_of_its_own_scope():
+    backend = decap_config.config({"loiret": "Loiret"})["backend"]
+    assert backend["api_root"] == "/api/editor/loiret"
+    assert backend["auth_endpoint"] == "api/editor/loiret/connexion"
+
+
+def test_production_needs_a_real_repository_and_leaves_the_local_backend_out():
+    cfg = decap_config.production_config(TERRITORIES, "collectivites/territoires")
+    assert cfg["backend"]["repo"] == "collectivites/territoires"
+    assert "local_backend" not in cfg
+    assert cfg["publish_mode"] == "editorial_workflow"
+    for repo in ("", None, "OWNER/REPO", "owner/repo", "territoires", "a/b/c", "a b/c"):
+        with pytest.raises(decap_config.RepoError):
+            decap_config.production_config(TERRITORIES, repo)
 
 
 def test_editorial_workflow_turns_each_change_into_a_pull_request():
@@ -226,6 +242,7 @@ def test_install_writes_the_editor_of_all_territories_and_one_per_territory(tmp_
         "decap-cms.js",
         "decap-cms.js.LICENSE.txt",
         "index.html",
+        "territoires-editor.js",
     ]
     own = yaml.safe_load((output / "loiret" / "admin" / "config.yml").read_text())
     assert {c["name"] for c in own["collections"]} == {"loiret", "loiret-offres", "loiret-pages"}
@@ -238,6 +255,9 @@ def test_the_editor_page_loads_nothing_from_another_site(tmp_path, fake_bundle):
     decap_config.install(tmp_path, {"loiret": "Loiret"}, standalone=True, bundle_dir=fake_bundle)
     page = (tmp_path / "admin" / "index.html").read_text()
     assert '<script src="decap-cms.js"></script>' in page
+    assert '<script src="territoires-editor.js" data-styles="/theme/css/site.css /brand.css">' in (
+        page
+    )
     assert '<link href="config.yml" type="text/yaml" rel="cms-config-url">' in page
     assert not re.search(r"(src|href)=\"(https?:)?//", page)
 

@@ -111,3 +111,11 @@ def test_deploy_gets_aws_credentials_through_oidc_not_stored_secrets():
     assert workflow("deploy.yml")["permissions"]["id-token"] == "write"
     assert "role-to-assume" in credentials["with"]
     assert "secrets." not in text
+
+
+def test_deploy_ships_the_editor_for_this_repository_unless_told_otherwise():
+    deploy = next(s for s in steps("deploy.yml") if "make deploy" in s.get("run", ""))
+    node = next(s for s in steps("deploy.yml") if s.get("uses", "").startswith("actions/setup-node"))
+
+    assert deploy["env"]["EDITOR_REPO"] == "${{ vars.EDITOR_REPO || github.repository }}"
+    assert node["with"]["cache-dependency-path"] == "admin/package-lock.json"
