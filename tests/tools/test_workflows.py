@@ -115,7 +115,8 @@ def test_deploy_gets_aws_credentials_through_oidc_not_stored_secrets():
 
 def test_deploy_ships_the_editor_for_this_repository_unless_told_otherwise():
     deploy = next(s for s in steps("deploy.yml") if "make deploy" in s.get("run", ""))
-    node = next(s for s in steps("deploy.yml") if s.get("uses", "").startswith("actions/setup-node"))
+    uses = [s for s in steps("deploy.yml") if s.get("uses", "").startswith("actions/setup-node")]
+    (node,) = uses
 
     assert deploy["env"]["EDITOR_REPO"] == "${{ vars.EDITOR_REPO || github.repository }}"
     assert node["with"]["cache-dependency-path"] == "admin/package-lock.json"
