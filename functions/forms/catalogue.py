@@ -81,6 +81,8 @@ class TerritoryInfo:
     schools: tuple[SchoolInfo, ...]
     spouse_jobs: tuple[SpouseJobInfo, ...]
     pack: PackInfo | None
+    # Who may sign in to the online editor, in lower case (absent from older catalogues).
+    editors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
         schools=tuple(SchoolInfo(**s) for s in raw.get("schools", ())),
         spouse_jobs=tuple(SpouseJobInfo(**j) for j in raw.get("spouse_jobs", ())),
         pack=_pack(raw.get("pack")),
+        editors=tuple(raw.get("editors", ())),
     )
 
 

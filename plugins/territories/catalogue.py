@@ -18,7 +18,8 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
         "spouse_jobs": [{"title", "organisation", "commune"}],
         "pack": null | {"name", "price_eur": "499", "subsidy_eur": "200",
                         "net_price_eur": "299", "subsidy_by": str|null,
-                        "buyers": [str, ...], "max_quantity": int}}}}
+                        "buyers": [str, ...], "max_quantity": int},
+        "editors": [e-mail, ...]}}}       # who may sign in to the online editor (lower case)
 
 Amounts are decimal strings: JSON floats would round cents.
 """
@@ -110,6 +111,7 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
             for j in territory.spouse_jobs
         ],
         "pack": _pack_entry(territory.pack),
+        "editors": sorted({address.lower() for address in territory.editors}),
     }
 
 

@@ -180,6 +180,9 @@ class Territory:
     code: str | None = None
     intro_html: str = ""
     owners: tuple[str, ...] = ()  # git hosting handles of the collectivity's reviewers
+    # Staff addresses allowed to sign in to the online editor: never published, only carried
+    # to the editor's API through the catalogue.
+    editors: tuple[str, ...] = ()
     key_figures: tuple[KeyFigure, ...] = ()
     assets: tuple[Asset, ...] = ()
     castles: tuple[Castle, ...] = ()

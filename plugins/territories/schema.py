@@ -310,6 +310,14 @@ TERRITORY = Record(
             "(identifiants git, ex. @collectivite/equipe).",
             ("@be-lc/communication",),
         ),
+        Field(
+            "editors",
+            ListOf(Email()),
+            False,
+            "Adresses e-mail du personnel de la collectivité qui peut se connecter à l'éditeur "
+            "en ligne (/<territoire>/admin/) ; jamais publiées.",
+            ("communication@example.org",),
+        ),
         Field("brand", BRAND, True, "Couleurs et logo."),
         Field("contact", CONTACT, True, "Contact public."),
         Field(

@@ -106,3 +106,18 @@ def test_a_new_territory_folder_adds_its_site_with_no_other_change(site):
     # The session build reads a copy of territories/ plus two fixture folders: no settings list.
     for slug in ("hameau", "bourg", *(p.name for p in (ROOT / "territories").iterdir())):
         assert site.file(f"/{slug}/").exists()
+
+
+def test_editors_addresses_reach_the_catalogue_but_no_published_file(site):
+    catalogue = json.loads(site.catalogue.read_text(encoding="utf-8"))["territories"]
+    published = [
+        p
+        for p in site.output.rglob("*")
+        if p.is_file() and p.suffix in {".html", ".xml", ".json", ".ics", ".txt"}
+    ]
+
+    assert catalogue["bourg"]["editors"] == ["secretariat.bourg@example.org"]
+    assert catalogue["loiret"]["editors"] == []
+    assert published
+    for path in published:
+        assert "secretariat.bourg" not in path.read_text(encoding="utf-8").lower(), path
