@@ -6,6 +6,7 @@ Without arguments, prints the `config.yml` of the all-territories editor. With `
     DIR/admin/index.html, config.yml     every territory (for the startup's operators)
     DIR/admin/decap-cms.js + its chunks  copied from admin/node_modules/decap-cms/dist/ (no CDN)
     DIR/admin/territoires-editor.js      our additions (the preview pane's styles)
+    DIR/admin/territoires-connexion.js   the sign-in pages' script (hands the session over)
     DIR/<slug>/admin/                    one territory alone: what its collectivity edits
 
 (a standalone build, `TERRITORY=<slug>`, gets only DIR/admin/ with that territory). The
@@ -51,6 +52,8 @@ API_PREFIX = "/api/editor"
 # The commit status the preview workflow sets: Decap shows its link as « Voir l'aperçu ».
 PREVIEW_CONTEXT = "aperçu du territoire"
 START_SCRIPT = "territoires-editor.js"
+# The sign-in pages' script: the API serves the pages, the site this script (CSP: 'self').
+SIGN_IN_SCRIPT = "territoires-connexion.js"
 # Text fields written as paragraphs get a multi-line box; the specs do not say how long a text is.
 LONG_TEXT_KEYS = frozenset({"text", "bio", "quote", "notes"})
 # No image or code block inside Markdown: the site only shows images named in territory.yaml.
@@ -367,8 +370,9 @@ def copy_bundle(destination: Path, bundle_dir: Path = BUNDLE_DIR) -> int:
     names += [p.name for p in bundle_dir.glob("*.wasm")]
     for name in names:
         shutil.copyfile(bundle_dir / name, destination / name)
-    shutil.copyfile(ADMIN_PATH / START_SCRIPT, destination / START_SCRIPT)
-    return len(names) + 1
+    for ours in (START_SCRIPT, SIGN_IN_SCRIPT):
+        shutil.copyfile(ADMIN_PATH / ours, destination / ours)
+    return len(names) + 2
 
 
 def write_editor(folder: Path, cfg: dict, bundle: str, styles: tuple[str, ...] = ()) -> None:

@@ -39,6 +39,12 @@ class Settings:
     site_url: str = ""
     # The operating startup's own inbox: it receives every submission (CONTRACT 3.1); "" = none.
     operator_email: str = ""
+    # The online editor (forms.editor): the content repository (owner/name) and its branch, the
+    # GitHub API it is reached at, and who may sign in to the all-territories editor.
+    editor_repo: str = ""
+    editor_branch: str = "main"
+    editor_github_api: str = "https://api.github.com"
+    editor_operators: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -50,7 +56,18 @@ class Settings:
             privacy_path=env.get("FORM_PRIVACY_PATH") or DEFAULT_PRIVACY_PATH,
             site_url=(env.get("SITE_URL") or "").rstrip("/"),
             operator_email=(env.get("OPERATOR_EMAIL") or "").strip(),
+            editor_repo=(env.get("EDITOR_REPO") or "").strip(),
+            editor_branch=(env.get("EDITOR_BRANCH") or "").strip() or "main",
+            editor_github_api=(env.get("EDITOR_GITHUB_API") or "https://api.github.com").rstrip(
+                "/"
+            ),
+            editor_operators=_addresses(env.get("EDITOR_OPERATORS") or env.get("OPERATOR_EMAIL")),
         )
+
+
+def _addresses(text: str | None) -> tuple[str, ...]:
+    """Comma-separated addresses, in lower case."""
+    return tuple(a.strip().lower() for a in (text or "").split(",") if a.strip())
 
 
 @dataclass

@@ -242,6 +242,7 @@ def test_install_writes_the_editor_of_all_territories_and_one_per_territory(tmp_
         "decap-cms.js",
         "decap-cms.js.LICENSE.txt",
         "index.html",
+        "territoires-connexion.js",
         "territoires-editor.js",
     ]
     own = yaml.safe_load((output / "loiret" / "admin" / "config.yml").read_text())

@@ -1,0 +1,92 @@
+"""Helpers of the editor tests: requests as API Gateway events, the sign-in e-mail's link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from forms.editor import web
+from forms.local import build_event
+
+CLIENT = "203.0.113.5"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+class RecordingMailer:
+    """Keeps the messages it is given (ports.Mailer)."""
+
+    def __init__(self):
+        self.messages = []
+
+    def send(self, message) -> None:
+        self.messages.append(message)
+
+
+def call(editor, method, path, body=None, token=None, form=None, client=CLIENT, query=""):
+    """One request to the editor's routes; (status, JSON or HTML text, headers)."""
+    headers = {}
+    raw = b""
+    if form is not None:
+        raw = urlencode(form).encode()
+        headers["content-type"] = "application/x-www-form-urlencoded"
+    elif body is not None:
+        raw = json.dumps(body).encode()
+        headers["content-type"] = "application/json; charset=utf-8"
+    if token:
+        headers["authorization"] = f"token {token}"
+    target = path + (f"?{query}" if query else "")
+    response = web.handle(build_event(method, target, headers, raw, client), editor)
+    text = response["body"]
+    kind = response["headers"].get("content-type", "")
+    # HTML with its white space collapsed: sentences read whole whatever the line breaks.
+    data = json.loads(text) if "json" in kind else html.unescape(" ".join(text.split()))
+    return response["statusCode"], data, response["headers"]
+
+
+def link_in(message) -> str:
+    """The sign-in link of an e-mail (its plain-text part)."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    return re.search(r"https?://\S+/connexion/lien\?t=\S+", text).group(0)
+
+
+def token_of(link: str) -> str:
+    return parse_qs(urlsplit(link).query)["t"][0]
+
+
+def ask_link(editor, scope, email, client=CLIENT):
+    return call(
+        editor, "POST", f"/api/editor/{scope}/connexion", form={"email": email}, client=client
+    )
+
+
+def use_link(editor, scope, token):
+    return call(editor, "POST", f"/api/editor/{scope}/connexion/lien", form={"t": token})
+
+
+def session_in(page: str) -> str:
+    return re.search(r'data-token="([^"]+)"', page).group(1)
+
+
+def sign_in(editor, mailer, scope, email) -> str:
+    """The whole sign-in: ask, read the e-mail, use the link; the session token."""
+    before = len(mailer.messages)
+    status, _, _ = ask_link(editor, scope, email)
+    assert status == 200 and len(mailer.messages) == before + 1
+    status, page, _ = use_link(editor, scope, token_of(link_in(mailer.messages[-1])))
+    assert status == 200, page
+    return session_in(page)
