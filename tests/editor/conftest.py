@@ -14,7 +14,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from forms.app import Settings
-from forms.aws.secrets import read_secret
 from forms.catalogue import load_catalogue
 from forms.editor import proxy, signin, web
 from forms.editor.github import AppCredentials, GitHub, InstallationTokens
@@ -170,10 +169,11 @@ def sign_in_flow(tmp_path, catalogue, clock, mailer) -> signin.SignIn:
 
 
 @pytest.fixture
-def editor(sign_in_flow, catalogue, github, app_secret_arn, clock) -> web.Editor:
-    """The editor's routes as deployed: sign-in with its store and mailer, the API with GitHub."""
+def editor(sign_in_flow, catalogue, github, app_key, clock) -> web.Editor:
+    """The editor's routes as deployed: sign-in with its store and mailer, the API with GitHub
+    (the App's credentials given directly: test_github.py reads them from Secrets Manager)."""
     tokens = InstallationTokens(
-        credentials=lambda: AppCredentials.from_secret(read_secret(app_secret_arn)),
+        credentials=lambda: AppCredentials(APP_ID, INSTALLATION_ID, app_key[0]),
         api_root=github.url,
         repository=REPO,
         clock=lambda: dt.datetime.now(dt.UTC),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import json
@@ -90,3 +91,65 @@ def sign_in(editor, mailer, scope, email) -> str:
     status, page, _ = use_link(editor, scope, token_of(link_in(mailer.messages[-1])))
     assert status == 200, page
     return session_in(page)
+
+
+class Decap:
+    """The editor's API called as Decap's GitHub backend calls it (API.ts), for one session."""
+
+    def __init__(
+        self, editor, token: str, scope: str = "loiret", repo: str = "collectivites/territoires"
+    ):
+        self.editor, self.token, self.scope, self.repo = editor, token, scope, repo
+
+    def call(self, method: str, sub_path: str, body=None, query: str = ""):
+        path = f"/api/editor/{self.scope}/repos/{self.repo}{sub_path}"
+        return call(self.editor, method, path, body=body, token=self.token, query=query)
+
+    def ok(self, method: str, sub_path: str, body=None, query: str = ""):
+        status, data, _ = self.call(method, sub_path, body, query)
+        assert status in (200, 201, 204), (status, data)
+        return data
+
+    def main_sha(self) -> str:
+        return self.ok("GET", "/branches/main")["commit"]["sha"]
+
+    def blob(self, content: bytes) -> str:
+        encoded = base64.b64encode(content).decode()
+        return self.ok("POST", "/git/blobs", {"content": encoded, "encoding": "base64"})["sha"]
+
+    def tree(self, base: str, files: dict[str, bytes | None]):
+        entries = [
+            {
+                "path": path,
+                "mode": "100644",
+                "type": "blob",
+                "sha": None if data is None else self.blob(data),
+            }
+            for path, data in files.items()
+        ]
+        return self.call("POST", "/git/trees", {"base_tree": base, "tree": entries})
+
+    def commit(self, tree_sha: str, parent: str, message: str = "Loiret : modification") -> str:
+        body = {"message": message, "tree": tree_sha, "parents": [parent]}
+        return self.ok("POST", "/git/commits", body)["sha"]
+
+    def save(self, files: dict[str, bytes | None], branch: str = "cms/loiret/territory") -> dict:
+        """A new entry saved in the editorial workflow: branch, pull request, draft label."""
+        main = self.main_sha()
+        status, tree, _ = self.tree(main, files)
+        assert status == 201, tree
+        sha = self.commit(tree["sha"], main)
+        self.ok("POST", "/git/refs", {"ref": f"refs/heads/{branch}", "sha": sha})
+        owner = self.repo.split("/")[0]
+        pull = self.ok(
+            "POST",
+            "/pulls",
+            {
+                "title": "Loiret : modification",
+                "body": "x",
+                "head": f"{owner}:{branch}",
+                "base": "main",
+            },
+        )
+        self.ok("PUT", f"/issues/{pull['number']}/labels", {"labels": ["decap-cms/draft"]})
+        return pull
