@@ -119,7 +119,7 @@ deploy-stack: publish
 	$(SAM) build
 	$(SAM) deploy --stack-name $(STACK) --region $(AWS_REGION) --capabilities CAPABILITY_IAM \
 	  --resolve-s3 --no-confirm-changeset --no-fail-on-empty-changeset \
-	  --parameter-overrides EditorRepo=$(EDITOR_REPO) $(SAM_PARAMETERS)
+	  --parameter-overrides EditorRepo=$(EDITOR_REPO) $(if $(SITEURL),SiteUrl=$(SITEURL)) $(SAM_PARAMETERS)
 
 # .github/CODEOWNERS from the territories' `owners:` lists (commit the result).
 codeowners: venv

@@ -5,6 +5,8 @@
     stream_mailer                  DynamoDB stream → SES, one e-mail per message whatever the
                                    redeliveries (a lease is claimed before sending)
     sweeper                        every 15 minutes: what is still pending after the stream
+    editor_sign_in                 GET/POST /api/editor/{scope}/connexion[/lien] (e-mail link)
+    editor_api                     /api/editor/{scope}/{proxy+}: Decap's GitHub calls, filtered
 
 Everything AWS is built once per container, lazily (tests start moto first, then call these).
 """
@@ -27,8 +29,12 @@ from .. import http
 from ..app import App, Settings, utc_now
 from ..catalogue import Catalogue, load_catalogue
 from ..delivery import deliver
+from ..editor import proxy, signin, web
+from ..editor.github import AppCredentials, GitHub, InstallationTokens
 from ..ports import EMAIL_PENDING, EMAIL_SENT, FORMS, PACK_ORDER, WELCOMER_REQUEST, StoreUnavailable
 from .dynamodb_store import SUBMISSION_PREFIX, DynamoDBStore
+from .editor_store import DynamoDBSignInStore
+from .secrets import read_secret
 from .ses_mailer import SESMailer
 
 log = logging.getLogger("forms")
@@ -99,9 +105,68 @@ def mailer() -> SESMailer:
     return SESMailer()
 
 
+@functools.cache
+def editor_keys() -> signin.Keys:
+    """The editor's keys, derived from its secret (EDITOR_SESSION_KEY in tests)."""
+    if os.environ.get("EDITOR_SESSION_KEY"):
+        return signin.Keys.from_secret(os.environ["EDITOR_SESSION_KEY"].encode("utf-8"))
+    return signin.Keys.from_secret(read_secret(os.environ["EDITOR_SESSION_SECRET_ARN"]).encode())
+
+
+def _editor_flow(store=None, mail=None) -> signin.SignIn:
+    settings = Settings.from_env()
+    return signin.SignIn(
+        catalogue=catalogue(),
+        store=store,
+        mailer=mail,
+        keys=editor_keys(),
+        clock=now,
+        site_url=settings.site_url,
+        mail_from=settings.mail_from,
+        operators=settings.editor_operators,
+    )
+
+
+@functools.cache
+def editor_sign_in_app() -> web.Editor:
+    """Sign-in: the editor's table and SES; never the GitHub App's secret."""
+    flow = _editor_flow(DynamoDBSignInStore(), mailer())
+    return web.Editor(flow, Settings.from_env())
+
+
+@functools.cache
+def editor_github() -> proxy.EditorApi:
+    """The content repository through the App's token (its secret read on first use)."""
+    settings = Settings.from_env()
+    arn = os.environ["EDITOR_GITHUB_APP_SECRET_ARN"]
+    tokens = InstallationTokens(
+        credentials=lambda: AppCredentials.from_secret(read_secret(arn)),
+        api_root=settings.editor_github_api,
+        repository=settings.editor_repo,
+        clock=now,
+    )
+    github = GitHub(settings.editor_github_api, tokens)
+    return proxy.EditorApi(github, catalogue(), settings.editor_repo, settings.editor_branch)
+
+
+@functools.cache
+def editor_api_app() -> web.Editor:
+    """The API: sessions checked with the editor's key, GitHub with the App's; no table."""
+    return web.Editor(_editor_flow(), Settings.from_env(), editor_github)
+
+
 def reset() -> None:
     """Forget the container's state (tests, or after a configuration change)."""
-    for cached in (catalogue, store, app, mailer):
+    for cached in (
+        catalogue,
+        store,
+        app,
+        mailer,
+        editor_keys,
+        editor_sign_in_app,
+        editor_github,
+        editor_api_app,
+    ):
         cached.cache_clear()
 
 
@@ -124,6 +189,16 @@ def correction(event: dict, context=None) -> dict:
     if form not in FORMS:
         return http.json_response(404, {"errors": {"form": "Formulaire inconnu."}})
     return http.handle(event, app(), form)
+
+
+def editor_sign_in(event: dict, context=None) -> dict:
+    """GET/POST /api/editor/{scope}/connexion and …/connexion/lien."""
+    return web.guarded(web.handle_sign_in, event, editor_sign_in_app())
+
+
+def editor_api(event: dict, context=None) -> dict:
+    """/api/editor/{scope}/{proxy+}: what Decap CMS asks of GitHub, filtered."""
+    return web.guarded(web.handle_api, event, editor_api_app())
 
 
 # --- E-mail delivery. -----------------------------------------------------------------------

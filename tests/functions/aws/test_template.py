@@ -89,7 +89,16 @@ def test_the_api_routes_are_the_contract_s(template):
         if event["Type"] == "HttpApi"
     }
     posts = {("POST", f"/api/{form}") for form in FORMS}
-    assert routes == posts | {("GET", "/api/{form}/correction")}
+    sign_in = {
+        (method, f"/api/editor/{{scope}}/connexion{suffix}")
+        for method in ("GET", "POST")
+        for suffix in ("", "/lien")
+    }
+    # The methods Decap's GitHub backend uses, and no other (no HEAD, no OPTIONS: same origin).
+    editor = {
+        (m, "/api/editor/{scope}/{proxy+}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+    }
+    assert routes == posts | {("GET", "/api/{form}/correction")} | sign_in | editor
 
 
 def test_the_api_is_throttled_and_cors_allows_the_idempotency_key(template):
@@ -179,7 +188,8 @@ def test_ses_sending_is_limited_to_the_sender_identity(template):
         for name, function in functions(template).items()
         if {"Ref": "SendFromSenderIdentityPolicy"} in policies(template, function)
     }
-    assert senders == {"MailerFunction", "SweeperFunction"}
+    # The editor's sign-in sends its links itself: short-lived, nothing stored to retry.
+    assert senders == {"MailerFunction", "SweeperFunction", "EditorSignInFunction"}
 
 
 def test_public_functions_may_only_add_and_read_submissions(template):
@@ -233,8 +243,7 @@ def test_cloudfront_serves_the_site_from_s3_and_the_api_uncached(template):
     assert "OriginAccessControlId" in origins[default["TargetOriginId"]]
     assert default["CachePolicyId"] == CACHING_OPTIMIZED
     assert default["FunctionAssociations"][0]["EventType"] == "viewer-request"
-    [api] = config["CacheBehaviors"]
-    assert api["PathPattern"] == "/api/*"
+    [api] = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
     assert "CustomOriginConfig" in origins[api["TargetOriginId"]]
     assert (api["CachePolicyId"], api["OriginRequestPolicyId"]) == (
         CACHING_DISABLED,
@@ -350,3 +359,92 @@ def test_the_dead_letter_queue_properties_are_accepted_by_sqs(aws, template):
     created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert created["SqsManagedSseEnabled"] == "true"
     assert created["MessageRetentionPeriod"] == str(properties["MessageRetentionPeriod"])
+
+
+# --- The online editor. ---------------------------------------------------------------------
+
+
+def secret_reads(template: dict, function: dict) -> set[str]:
+    """The secrets a function may read (SAM's AWSSecretsManagerGetSecretValuePolicy)."""
+    return {
+        policy["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]["Ref"]
+        for policy in policies(template, function)
+        if isinstance(policy, dict) and "AWSSecretsManagerGetSecretValuePolicy" in policy
+    }
+
+
+def test_only_the_editor_api_reads_the_github_app_secret(template):
+    readers = {
+        name
+        for name, function in functions(template).items()
+        if "EditorGitHubAppSecret" in secret_reads(template, function)
+    }
+    api = template["Resources"]["EditorApiFunction"]
+
+    assert readers == {"EditorApiFunction"}
+    assert secret_reads(template, api) == {"EditorSessionSecret", "EditorGitHubAppSecret"}
+    assert actions(template, api) == set()  # no table, no e-mail: sessions and GitHub only
+
+
+def test_the_editor_sign_in_uses_its_own_table_and_secret_only(template):
+    function = template["Resources"]["EditorSignInFunction"]
+    table = {"Fn::GetAtt": ["EditorTable", "Arn"]}
+
+    assert actions(template, function) == {
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    }
+    assert all(s["Resource"] == table for s in statements(template, function))
+    assert secret_reads(template, function) == {"EditorSessionSecret"}
+    assert {"Ref": "SendFromSenderIdentityPolicy"} in policies(template, function)
+
+
+def test_the_editor_table_expires_links_and_counters(template):
+    table = template["Resources"]["EditorTable"]["Properties"]
+
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_epoch", "Enabled": True}
+
+
+def test_cloudfront_forwards_the_editors_session_and_caches_none_of_it(template):
+    config = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    patterns = [b["PathPattern"] for b in config["CacheBehaviors"]]
+    editor = config["CacheBehaviors"][patterns.index("/api/editor/*")]
+    policy = template["Resources"]["EditorCachePolicy"]["Properties"]["CachePolicyConfig"]
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+
+    assert patterns.index("/api/editor/*") < patterns.index("/api/*")  # first match wins
+    assert {"PUT", "PATCH", "DELETE"} <= set(editor["AllowedMethods"])
+    assert editor["CachePolicyId"] == {"Ref": "EditorCachePolicy"}
+    assert key["HeadersConfig"]["Headers"] == ["Authorization"]
+    assert policy["DefaultTTL"] == 0
+
+
+def test_only_the_editor_pages_get_the_editors_content_security_policy(template):
+    config = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    by_pattern = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    policy = template["Resources"]["EditorHeadersPolicy"]["Properties"]
+    csp = policy["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+
+    for pattern in ("/admin/*", "/*/admin/*"):
+        assert by_pattern[pattern]["ResponseHeadersPolicyId"] == {"Ref": "EditorHeadersPolicy"}
+        assert by_pattern[pattern]["FunctionAssociations"]
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": "SecurityHeadersPolicy"
+    }
+    assert "connect-src 'self'" in csp["ContentSecurityPolicy"]  # GitHub is reached through us
+    assert "https:" not in csp["ContentSecurityPolicy"]
+
+
+def test_previews_are_served_from_the_bucket_and_never_indexed(template):
+    config = template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+    (preview,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/_previews/*"]
+    headers = template["Resources"]["PreviewHeadersPolicy"]["Properties"][
+        "ResponseHeadersPolicyConfig"
+    ]
+
+    assert preview["TargetOriginId"] == "site"
+    assert {"Header": "X-Robots-Tag", "Value": "noindex, nofollow", "Override": True} in headers[
+        "CustomHeadersConfig"
+    ]["Items"]
