@@ -22,6 +22,14 @@
           h('div', { className: 'intro' }, props.widgetFor('intro')))));
   }
 
+  // Staff sign in with their e-mail address, not a GitHub account: the button says so.
+  var french = CMS.getLocale && CMS.getLocale('fr');
+  if (french) {
+    var ours = JSON.parse(JSON.stringify(french));
+    ours.auth.loginWithGitHub = 'Se connecter avec son adresse e-mail';
+    CMS.registerLocale('fr', ours);
+  }
+
   styles.forEach(function (href) { CMS.registerPreviewStyle(href); });
   CMS.registerPreviewTemplate('territory', territoryPreview);
 })();

@@ -3,8 +3,9 @@
     python -m forms.local --root output --port 8000
 
 Static files from `--root`; POST /api/welcomer-request and /api/pack-order, and their GET
-/correction pages, go through `forms.http.handle` in API Gateway v2 events, as on AWS. The store
-is `var/submissions.sqlite3`; e-mails go to `var/outbox/*.eml`, or over SMTP when SMTP_HOST is set.
+/correction pages, go through `forms.http.handle` in API Gateway v2 events, as on AWS; the
+online editor's /api/editor/… through `forms.editor.web.handle`. The store is
+`var/submissions.sqlite3`; e-mails go to `var/outbox/*.eml`, or over SMTP when SMTP_HOST is set.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .app import App, Settings
 from .catalogue import CatalogueError, load_catalogue
+from .editor import web as editor_web
+from .editor.local import local_editor
 from .http import handle
 from .local_store import SQLiteStore
 from .mailers import OutboxMailer, mailer_from_env
@@ -38,6 +41,7 @@ log = logging.getLogger("forms")
 ROUTES = {"/api/welcomer-request": WELCOMER_REQUEST, "/api/pack-order": PACK_ORDER}
 TOO_LARGE = "Le formulaire envoyé est trop volumineux (32 Ko au maximum)."
 MAX_READ_BYTES = 1024 * 1024  # larger bodies are refused unread (API Gateway caps at 10 MB)
+MAX_EDITOR_READ_BYTES = 6 * 1024 * 1024  # the editor uploads images (Lambda's own limit)
 EXTRA_TYPES = {
     ".ics": "text/calendar",
     ".webmanifest": "application/manifest+json",
@@ -124,6 +128,7 @@ class Site:
 
     root: Path
     app: App
+    editor: editor_web.Editor | None = None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -143,10 +148,22 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self._route("POST")
 
+    # The online editor also speaks GitHub's API: these only reach /api/editor/.
+    def do_PUT(self):
+        self._route("PUT")
+
+    def do_PATCH(self):
+        self._route("PATCH")
+
+    def do_DELETE(self):
+        self._route("DELETE")
+
     def _route(self, method: str) -> None:
         path = urlsplit(self.path).path
         form = ROUTES.get(path.removesuffix("/correction").rstrip("/"))
-        if form is not None:
+        if path.startswith(editor_web.PREFIX) and self.site.editor is not None:
+            self._editor(method)
+        elif form is not None:
             self._api(method, form)
         elif path.startswith("/api/"):
             self._send(
@@ -155,7 +172,7 @@ class Handler(BaseHTTPRequestHandler):
                 b'{"errors": {"body": "Adresse inconnue."}}',
                 method,
             )
-        elif method == "POST":
+        elif method not in ("GET", "HEAD"):
             self._send(
                 405,
                 {"allow": "GET, HEAD", "content-type": "text/plain; charset=utf-8"},
@@ -165,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._static(path, method)
 
-    def _read_body(self) -> bytes | None:
+    def _read_body(self, limit: int = MAX_READ_BYTES) -> bytes | None:
         """The request body, or None after answering 411/413 when it cannot be read."""
         if self.headers.get("transfer-encoding"):
             self._send(
@@ -177,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         length = self.headers.get("content-length") or "0"
-        if not length.isascii() or not length.isdigit() or int(length) > MAX_READ_BYTES:
+        if not length.isascii() or not length.isdigit() or int(length) > limit:
             body = json.dumps({"errors": {"body": TOO_LARGE}}, ensure_ascii=False)
             self._send(
                 413, {"content-type": "application/json; charset=utf-8"}, body.encode(), "POST"
@@ -197,7 +214,18 @@ class Handler(BaseHTTPRequestHandler):
             body,
             self.client_address[0],
         )
-        response = handle(event, self.site.app, form)
+        self._answer(handle(event, self.site.app, form), method)
+
+    def _editor(self, method: str) -> None:
+        reads = method in ("POST", "PUT", "PATCH", "DELETE")
+        body = self._read_body(MAX_EDITOR_READ_BYTES) if reads else b""
+        if body is None:
+            return
+        verb = "GET" if method == "HEAD" else method
+        event = build_event(verb, self.path, self.headers, body, self.client_address[0])
+        self._answer(editor_web.handle(event, self.site.editor), method)
+
+    def _answer(self, response: dict, method: str) -> None:
         payload = response.get("body") or ""
         data = (
             base64.b64decode(payload)
@@ -266,12 +294,14 @@ class LocalServer:
         self.app = App(
             catalogue, self.store, token_key(var), settings=settings, on_stored=self.worker.submit
         )
-        handler = type("BoundHandler", (Handler,), {"site": Site(Path(root), self.app)})
+        site = Site(Path(root), self.app)
+        handler = type("BoundHandler", (Handler,), {"site": site})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.httpd.request_queue_size = 128
         if not settings.site_url:  # links in e-mails point at this server
             self.app.settings = dataclasses.replace(settings, site_url=self.url.rstrip("/"))
+        site.editor = local_editor(catalogue, self.mailer, var, self.app.settings)
 
     @property
     def url(self) -> str:
