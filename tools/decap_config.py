@@ -52,6 +52,14 @@ API_PREFIX = "/api/editor"
 # The commit status the preview workflow sets: Decap shows its link as « Voir l'aperçu ».
 PREVIEW_CONTEXT = "aperçu du territoire"
 START_SCRIPT = "territoires-editor.js"
+# Commits and pull requests are titled in French, as their reviewers read them.
+COMMIT_MESSAGES = {
+    "create": "{{collection}} — création : {{slug}}",
+    "update": "{{collection}} — modification : {{slug}}",
+    "delete": "{{collection}} — suppression : {{slug}}",
+    "uploadMedia": "Ajout de l'image « {{path}} »",
+    "deleteMedia": "Suppression de l'image « {{path}} »",
+}
 # The sign-in pages' script: the API serves the pages, the site this script (CSP: 'self').
 SIGN_IN_SCRIPT = "territoires-connexion.js"
 # Text fields written as paragraphs get a multi-line box; the specs do not say how long a text is.
@@ -307,6 +315,7 @@ def _backend(repo: str, branch: str, scope: str, site_url: str) -> dict:
         "api_root": f"{API_PREFIX}/{scope}",
         "auth_endpoint": f"{API_PREFIX.lstrip('/')}/{scope}/connexion",
         "preview_context": PREVIEW_CONTEXT,
+        "commit_messages": dict(COMMIT_MESSAGES),
     }
     if site_url:
         # Decap accepts the sign-in window's answer only from this exact origin.

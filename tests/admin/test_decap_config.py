@@ -168,6 +168,7 @@ def test_the_backend_speaks_github_to_our_api_with_a_placeholder_repo_locally(cf
         "api_root": "/api/editor/_tous",
         "auth_endpoint": "api/editor/_tous/connexion",
         "preview_context": decap_config.PREVIEW_CONTEXT,
+        "commit_messages": decap_config.COMMIT_MESSAGES,
     }
     assert cfg["local_backend"] is True
     local = decap_config.config(TERRITORIES, local_backend="http://127.0.0.1:9000/api/v1")

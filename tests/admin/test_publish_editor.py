@@ -101,6 +101,7 @@ def test_every_editor_is_configured_for_our_api_and_the_real_repository(publishe
             "api_root": f"/api/editor/{scope}",
             "auth_endpoint": f"api/editor/{scope}/connexion",
             "preview_context": decap_config.PREVIEW_CONTEXT,
+            "commit_messages": decap_config.COMMIT_MESSAGES,
             "base_url": "https://territoires-sante.fr",  # publishconf.py's SITEURL
         }
         assert "local_backend" not in cfg

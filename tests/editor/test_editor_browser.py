@@ -190,6 +190,7 @@ def test_an_officer_signs_in_by_e_mail_edits_the_tagline_and_opens_a_pull_reques
     assert git(repo, "rev-parse", "main").strip() == main_before
     assert github.fake.changed_files("main", branch) == [TERRITORY]
     assert [label["name"] for label in pull["labels"]] == ["decap-cms/draft"]
+    assert pull["title"] == "Loiret : territoire — modification : territory"
     after = yaml.safe_load(git(repo, "show", f"{branch}:{TERRITORY}"))
     assert after == {**before, "tagline": NEW_TAGLINE}
     (territory, _) = sorted(
