@@ -262,9 +262,9 @@ class LocalServer:
         self.store = SQLiteStore(var / "submissions.sqlite3")
         self.mailer = mailer_from_env(var / "outbox")
         settings = Settings.from_env()
-        self.worker = DeliveryWorker(catalogue, self.store, self.mailer, settings.mail_from)
+        self.worker = DeliveryWorker(self.store, self.mailer, catalogue, settings.mail_from)
         self.app = App(
-            catalogue, self.store, token_key(var), settings=settings, on_stored=self.worker.submit
+            catalogue, self.store, token_key(var), settings=settings, wake_delivery=self.worker.wake
         )
         handler = type("BoundHandler", (Handler,), {"site": Site(Path(root), self.app)})
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -285,6 +285,8 @@ class LocalServer:
 
     def serve_forever(self) -> None:
         self.store.purge_expired(dt.datetime.now(dt.UTC))
+        if isinstance(self.mailer, OutboxMailer):
+            self.mailer.clean_partial()  # left by a crash mid-write
         self.worker.start()
         self.httpd.serve_forever()
 

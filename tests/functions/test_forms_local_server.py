@@ -15,11 +15,10 @@ from urllib.parse import urlencode
 
 import pytest
 from forms import outbox
-from forms.delivery import deliver
+from forms.delivery import send_due
 from forms.mailers import OutboxMailer
 from forms.ports import PACK_ORDER, WELCOMER_REQUEST
 from formskit import (
-    MAIL_FROM,
     ROOT,
     call,
     form_pairs,
@@ -207,7 +206,7 @@ def test_the_outbox_reader_lists_and_shows_the_messages(forms_app, catalogue, tm
 
     _, _, body = call(forms_app, PACK_ORDER, load_event("pack_order_json.json"))
     mailer = OutboxMailer(tmp_path / "var" / "outbox")
-    deliver(forms_app.store.get(body["id"]), catalogue, mailer, forms_app.store, MAIL_FROM)
+    send_due(forms_app.store, mailer, forms_app.clock, "test")
     assert outbox.main(["--var", str(tmp_path / "var")]) == 0
     listing = capsys.readouterr().out
     assert "notify: [Loiret] Commande de coffrets — Jean Dupont" in listing
