@@ -42,6 +42,7 @@ LEASE = dt.timedelta(minutes=2)
 SWEEP_GRACE = dt.timedelta(minutes=2)
 # One send takes at most about 30 s: none is cut short by the end of the sweeper's time.
 SWEEP_SAFETY_MS = 60_000
+SWEEP_BATCH = 50  # keys read from the index at a time
 
 
 # --- Per-container state. -------------------------------------------------------------------
@@ -183,6 +184,7 @@ def sweeper(event: dict | None = None, context=None) -> dict:
         now,
         owner,
         lease=LEASE,
+        batch=SWEEP_BATCH,
         keep_going=lambda: _time_left_ms(context) >= SWEEP_SAFETY_MS,
         grace=SWEEP_GRACE,
     )
