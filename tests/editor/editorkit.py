@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import email
+import email.policy
 import html
 import json
 import re
@@ -29,13 +31,19 @@ class Clock:
 
 
 class RecordingMailer:
-    """Keeps the messages it is given (ports.Mailer)."""
+    """Keeps the jobs it is given (ports.Mailer); `messages` are their e-mails, parsed."""
 
     def __init__(self):
-        self.messages = []
+        self.jobs = []
 
-    def send(self, message) -> None:
-        self.messages.append(message)
+    def send(self, job) -> None:
+        self.jobs.append(job)
+
+    @property
+    def messages(self) -> list:
+        return [
+            email.message_from_bytes(job.message, policy=email.policy.default) for job in self.jobs
+        ]
 
 
 def call(editor, method, path, body=None, token=None, form=None, client=CLIENT, query=""):

@@ -23,12 +23,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from urllib.parse import quote
 
 import email_validator
 
 from ..catalogue import Catalogue
+from ..delivery import new_job
+from ..ports import EmailJob
 from ..rendering import render
 from ..tokens import BadToken, seal, unseal
 from .store import Link, SignInStore
@@ -40,7 +42,6 @@ RATE_WINDOW = dt.timedelta(hours=1)
 LINKS_PER_ADDRESS = 5  # per hour: a person who lost a message asks again, a script is stopped
 REQUESTS_PER_CLIENT = 20  # per hour, whatever the addresses
 MAX_EMAIL_LENGTH = 254
-MESSAGE_KIND = "editor-sign-in"
 
 
 class SignInError(Exception):
@@ -180,13 +181,16 @@ def request_link(flow: SignIn, scope: str, typed_email: str, client: str) -> Non
         return
     token = secrets.token_urlsafe(32)
     flow.store.add_link(Link(digest(token), email, scope, now + LINK_TTL))
-    flow.mailer.send(sign_in_message(flow, scope, name, email, token, now))
+    # Sent at once, not queued: a link lives 15 minutes, a retry later would mail a dead one;
+    # a failure is told to the person, who asks again (nothing else depends on this e-mail).
+    flow.mailer.send(sign_in_job(flow, scope, name, email, token, now))
 
 
-def sign_in_message(
+def sign_in_job(
     flow: SignIn, scope: str, name: str, email: str, token: str, now: dt.datetime
-) -> EmailMessage:
-    """The e-mail carrying the link; its id (for the outbox's file name) is not the token."""
+) -> EmailJob:
+    """The e-mail carrying the link, as a delivery job; its key (the outbox's file name and
+    the Message-ID derive from it) names the link by an id of its own, never by its token."""
     url = link_url(flow, scope, token)
     minutes = int(LINK_TTL.total_seconds() // 60)
     context = {"name": name, "url": url, "minutes": minutes, "site_url": flow.site_url}
@@ -195,12 +199,11 @@ def sign_in_message(
     message["From"] = flow.mail_from
     message["To"] = email
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain="territoires.editor")
-    message["X-Submission-Id"] = f"connexion-{secrets.token_hex(6)}"
-    message["X-Forms-Message"] = MESSAGE_KIND
     message.set_content(render("editor_sign_in.txt", **context))
     message.add_alternative(render("editor_sign_in.html", **context), subtype="html")
-    return message
+    link_id = secrets.token_hex(8)
+    key = f"editor-sign-in/{link_id}"
+    return new_job(key, message, f"editor-link/{link_id}", now, now + LINK_TTL)
 
 
 # --- Using a link; checking a session. ------------------------------------------------------
