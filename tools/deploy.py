@@ -35,6 +35,8 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 DEFAULT_REGION = "eu-west-3"  # Paris; CloudFront itself is global
 DEFAULT_OUTPUT = "output"
+# Where the previews of content pull requests live in the site bucket (tools/previews.py).
+PREVIEWS_PREFIX = "_previews/"
 # The keys of template.yaml's Outputs that name the site bucket and its distribution.
 BUCKET_OUTPUT_KEY = "SiteBucketName"
 DISTRIBUTION_OUTPUT_KEY = "DistributionId"
@@ -251,12 +253,16 @@ def _is_hidden(key: str) -> bool:
     return any(part.startswith(".") and part != ".well-known" for part in key.split("/"))
 
 
-def remote_objects(s3, bucket: str) -> dict[str, str]:
-    """The bucket's objects: key → ETag without its quotes."""
+def remote_objects(s3, bucket: str, prefix: str = "") -> dict[str, str]:
+    """The bucket's objects (under `prefix`): key → ETag without its quotes.
+
+    The site's own deploy leaves the previews of pull requests alone (tools/previews.py).
+    """
     objects = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            objects[obj["Key"]] = obj["ETag"].strip('"')
+            if prefix or not obj["Key"].startswith(PREVIEWS_PREFIX):
+                objects[obj["Key"]] = obj["ETag"].strip('"')
     return objects
 
 
