@@ -14,12 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
+from zoneinfo import ZoneInfo
 
 import email_validator
 import phonenumbers
 import yaml
 
 from .errors import ContentError
+from .languages import french_name, french_names
 from .markup import LineDict, LineList, forbidden_html, render_markdown
 
 INVALID = object()  # returned by a check that reported an error: nothing can be built from it
@@ -59,8 +61,9 @@ class Where:
         return Where(self.ctx, path, line, raw)
 
     def item(self, index: int, line: int, raw: str | None = None) -> Where:
-        """The place of an item of this list."""
-        return Where(self.ctx, f"{self.field}[{index}]", line, raw)
+        """The place of an item of this list, counted from 1 as editors count (welcomers[1]
+        is the first welcomer)."""
+        return Where(self.ctx, f"{self.field}[{index + 1}]", line, raw)
 
 
 def describe(value) -> str:
@@ -275,18 +278,24 @@ class Amount(Kind):
         return {"type": "number", "minimum": 0}
 
 
-class Boolean(Kind):
-    """Yes or no, written true or false."""
+# YAML 1.1 reads yes/no/true/false as booleans, but « oui » and « non » as text.
+YES_NO = {"oui": True, "non": False}
 
-    label = "true ou false"
+
+class Boolean(Kind):
+    """Yes or no: `oui` or `non` as French editors write it, or YAML's true and false."""
+
+    label = "oui ou non"
 
     def check(self, value, where):
-        if not isinstance(value, bool):
-            return where.error(f"true ou false attendu, trouvé « {where.shown(value)} »")
-        return value
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in YES_NO:
+            return YES_NO[value.strip().lower()]
+        return where.error(f"oui ou non attendu, trouvé « {where.shown(value)} »")
 
     def schema(self):
-        return {"type": "boolean"}
+        return {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["oui", "non"]}]}
 
 
 class Date(Kind):
@@ -312,17 +321,17 @@ class Date(Kind):
         return {"type": "string", "format": "date"}
 
 
-# What editors' IDEs check for a date-time: an offset (or Z) is required.
-DATETIME_WITH_OFFSET = (
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$"
-)
+# What editors' IDEs check for a date-time: an offset (or Z) may follow; without one, Paris time.
+DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?$"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class DateTime(Kind):
-    """A date and time with its offset from UTC, such as 2027-10-14T19:00:00+02:00."""
+    """A date and time in Paris, such as 2027-10-14T19:00 (an offset may be added, but must be
+    Paris's on that day: a wrong one is reported, never silently shifted by an hour)."""
 
-    label = "date et heure avec fuseau (AAAA-MM-JJTHH:MM:SS+02:00)"
-    example = "2027-10-14T19:00:00+02:00"
+    label = "date et heure à Paris (AAAA-MM-JJTHH:MM)"
+    example = "2027-10-14T19:00"
 
     def check(self, value, where):
         if isinstance(value, str):
@@ -335,18 +344,43 @@ class DateTime(Kind):
                 f"« {where.shown(value)} » n'est pas une date et heure valide (ex. {self.example})"
             )
         if value.tzinfo is None:
+            return self._in_paris(value, where)
+        return self._with_offset(value, where)
+
+    def _in_paris(self, local: dt.datetime, where: Where):
+        """A wall-clock time in Paris: it must exist (not in the spring change's lost hour)."""
+        moment = local.replace(tzinfo=PARIS)
+        if moment.astimezone(dt.UTC).astimezone(PARIS).replace(tzinfo=None) != local:
             return where.error(
-                f"fuseau horaire manquant : ajoutez le décalage, ex. {self.example} "
-                "(+02:00 en été, +01:00 en hiver)"
+                f"{local:%H:%M} n'existe pas à Paris le {local:%d/%m/%Y} (passage à l'heure "
+                "d'été) : choisissez une autre heure"
             )
-        return value
+        return moment
+
+    def _with_offset(self, moment: dt.datetime, where: Where):
+        """An offset is kept only if it is Paris's at that time: else the time is ambiguous."""
+        local = moment.replace(tzinfo=None)
+        paris = local.replace(tzinfo=PARIS).utcoffset()
+        if moment.utcoffset() == paris:
+            return local.replace(tzinfo=PARIS)
+        season = "heure d'été" if paris == dt.timedelta(hours=2) else "heure d'hiver"
+        return where.error(
+            f"décalage {_offset(moment.utcoffset())} incorrect pour Paris le {local:%d/%m/%Y} "
+            f"({season} : {_offset(paris)}) ; écrivez l'heure de Paris sans décalage "
+            f"(ex. {local:%Y-%m-%dT%H:%M}), ou avec {_offset(paris)}"
+        )
 
     def schema(self):
-        return {
-            "type": "string",
-            "format": "date-time",
-            "pattern": DATETIME_WITH_OFFSET,
-        }
+        return {"type": "string", "pattern": DATETIME_PATTERN}
+
+
+def _offset(delta: dt.timedelta | None) -> str:
+    """+02:00, -05:00, Z for UTC."""
+    if not delta:
+        return "Z (UTC)"
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 class TextOrNumber(Kind):
@@ -365,9 +399,10 @@ class TextOrNumber(Kind):
 
 
 class Code(Kind):
-    """An official code (INSEE, département): text, or a whole number that becomes text."""
+    """An official code: a département's number, a commune's INSEE code or an EPCI's SIREN
+    (which one the territory's `kind` says: validation.check_code); text, or a whole number."""
 
-    label = 'code (texte ou nombre, ex. "41")'
+    label = 'code officiel (ex. "41", "41018", "200030385")'
 
     def check(self, value, where):
         if isinstance(value, bool) or not isinstance(value, str | int):
@@ -375,12 +410,35 @@ class Code(Kind):
         text = str(value).strip()
         if isinstance(value, int) and where.raw and where.raw.isdigit():
             text = where.raw  # as written: YAML reads 01 as 1 and 041 as an octal 33
-        if not re.fullmatch(r"[0-9A-Za-z]{1,5}", text):
+        if not re.fullmatch(r"[0-9A-Za-z]{1,9}", text):
             return where.error(f'« {text} » n\'est pas un code valide (ex. "41", "2A")')
-        return text
+        return text.upper()
 
     def schema(self):
-        return {"type": ["string", "integer"], "pattern": "^[0-9A-Za-z]{1,5}$"}
+        return {"type": ["string", "integer"], "pattern": "^[0-9A-Za-z]{1,9}$"}
+
+
+class Language(Text):
+    """An ISO 639-1 language code (fr, en…), checked against Unicode CLDR's list (Babel)."""
+
+    label = "code de langue ISO 639-1 (ex. fr, en)"
+
+    def check(self, value, where):
+        text = super().check(value, where)
+        if text is INVALID:
+            return text
+        code = text.lower()
+        if french_name(code) is None:
+            near = difflib.get_close_matches(code, list(french_names()), n=1, cutoff=0.5)
+            hint = f" ; vouliez-vous dire « {near[0]} » ({french_name(near[0])}) ?" if near else ""
+            return where.error(
+                f"« {text} » n'est pas un code de langue ISO 639-1 (deux lettres, "
+                f"ex. fr pour français, en pour anglais){hint}"
+            )
+        return code
+
+    def schema(self):
+        return {"type": "string", "enum": sorted(french_names())}
 
 
 class Url(Text):
@@ -414,11 +472,29 @@ class Image(Text):
         if relative.suffix.lower() not in self.suffixes:
             return where.error(f"« {text} » n'est pas une image ({', '.join(self.suffixes)})")
         if not (where.ctx.folder / relative).is_file():
-            return where.error(f"le fichier « {text} » est introuvable dans {where.ctx.folder}/")
+            hint = _same_name_suggestion(where.ctx.folder, relative)
+            return where.error(
+                f"le fichier « {text} » est introuvable dans {where.ctx.folder}/{hint}"
+            )
         return text
 
     def schema(self):
         return {"type": "string", "pattern": r"^(?!/)(?!.*\.\.).+\.(svg|png|jpe?g|webp|avif|gif)$"}
+
+
+def _same_name_suggestion(folder: Path, relative: PurePosixPath) -> str:
+    """« ; vouliez-vous dire « images/logo.svg » ? » when only the extension (or the case of
+    the name) differs from a file that exists, else ""."""
+    directory = folder / relative.parent
+    if not directory.is_dir():
+        return ""
+    wanted = relative.stem.lower()
+    found = sorted(
+        p.name
+        for p in directory.iterdir()
+        if p.is_file() and p.stem.lower() == wanted and p.suffix.lower() in Image.suffixes
+    )
+    return f" ; vouliez-vous dire « {(relative.parent / found[0]).as_posix()} » ?" if found else ""
 
 
 class Coordinates(Kind):
@@ -566,9 +642,34 @@ class Record(Kind):
         known = [f.key for f in self.fields]
         unknown = [key for key in value if key not in known]
         for key in unknown:
-            hint = suggestion(key, known) or " ; clés possibles : " + ", ".join(known)
+            hint = (
+                self._indentation_hint(key, value)
+                or suggestion(key, known)
+                or " ; clés possibles : " + ", ".join(known)
+            )
             where.child(key, value.line_of(key)).error(f"clé inconnue{hint}")
         return not unknown
+
+    def _indentation_hint(self, key: str, value: LineDict) -> str:
+        """« indentez sous contact: » when `key` belongs to an empty section written above it:
+        the classic mistake of a line not indented under its section."""
+        line = value.line_of(key)
+        sections = [
+            spec.key
+            for spec in self.fields
+            if isinstance(spec.kind, Record)
+            and spec.key in value
+            and value[spec.key] is None
+            and value.line_of(spec.key) < line
+            and key in {f.key for f in spec.kind.fields}
+        ]
+        if not sections:
+            return ""
+        parent = max(sections, key=value.line_of)
+        return (
+            f" ici : « {key} » est un champ de {parent}: ; indentez sous {parent}: "
+            "(deux espaces en début de ligne)"
+        )
 
     def schema(self):
         result = {

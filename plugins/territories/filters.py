@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from .languages import french_name
 from .pages import slugify
 
 MONTHS = [
@@ -23,16 +24,6 @@ MONTHS = [
     "décembre",
 ]
 DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-LANGUAGES = {
-    "fr": "français",
-    "en": "anglais",
-    "de": "allemand",
-    "es": "espagnol",
-    "it": "italien",
-    "pt": "portugais",
-    "ar": "arabe",
-    "nl": "néerlandais",
-}
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -57,7 +48,8 @@ def euros(amount: Decimal) -> str:
 
 
 def language(code: str) -> str:
-    return LANGUAGES.get(code, code)
+    """The French name of an ISO 639-1 code (« anglais »)."""
+    return french_name(code) or code
 
 
 FILTERS = {

@@ -89,8 +89,9 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, list[tuple[int, 
     try:
         node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as error:
-        line = first_line + _yaml_error_line(error)
-        raise YamlError(line, _yaml_problem(error)) from None
+        line = _yaml_error_line(error)
+        message = _yaml_problem(error) + _indentation_hint(error, text, line)
+        raise YamlError(first_line + line, message) from None
     if node is None:
         return None, []
     builder = _Builder(first_line)
@@ -126,19 +127,56 @@ _YAML_PROBLEMS = (
     ("expected ',' or ']'", "crochet non fermé ou virgule manquante dans une liste [a, b]"),
     ("expected ',' or '}'", "accolade non fermée ou virgule manquante"),
     ("found undefined alias", "alias (*nom) inconnu"),
+    ("found a tab character", "tabulation interdite : indentez avec des espaces"),
+    (
+        "expected <document start>",
+        "ligne inattendue (« ... », « % ») : un en-tête ou un fichier YAML ne contient que des "
+        "lignes « clé: valeur »",
+    ),
+    ("found character", "caractère interdit ici : mettez le texte entre guillemets"),
+    ("while scanning an anchor", "« & » en début de texte : mettez le texte entre guillemets"),
+    ("while scanning an alias", "« * » en début de texte : mettez le texte entre guillemets"),
+    ("while scanning a block scalar", "texte sur plusieurs lignes (| ou >) mal indenté"),
+)
+# Diagnoses about where a line starts: the message then names the section it belongs to.
+_INDENTATION_PROBLEMS = (
+    "mapping values are not allowed",
+    "expected <block end>",
+    "did not find expected key",
+    "did not find expected '-' indicator",
+    "found a tab character",
 )
 
 
 def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
-    """A French explanation of PyYAML's diagnosis."""
+    """A French explanation of PyYAML's diagnosis (never its English text)."""
     problem = error.problem or error.context or ""
     for english, french in _YAML_PROBLEMS:
         if english in problem or english in (error.context or ""):
             return f"YAML invalide : {french}"
-    return (
-        f"YAML invalide ({problem or 'syntaxe incorrecte'}) : vérifiez l'indentation, "
-        "les deux-points et les guillemets"
-    )
+    return "YAML invalide : vérifiez l'indentation, les deux-points et les guillemets"
+
+
+_KEY_LINE = re.compile(r"^(\s*)(?:-\s+)?([^\s#:'\"][^:#]*?)\s*:(?:\s|$)")
+
+
+def _indentation_hint(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
+    """« ; indentez sous contact: » — the section a misplaced line belongs to, found by
+    looking up for the nearest key line less indented than it (its parent)."""
+    problem = f"{error.problem or ''} {error.context or ''}"
+    if not any(kind in problem for kind in _INDENTATION_PROBLEMS):
+        return ""
+    lines = text.splitlines()
+    if not 0 <= line < len(lines):
+        return ""
+    indent = len(lines[line]) - len(lines[line].lstrip(" \t"))
+    for above in reversed(lines[:line]):
+        found = _KEY_LINE.match(above)
+        if found and len(found.group(1)) < indent and above.rstrip().endswith(":"):
+            return f" ; indentez sous {found.group(2)}: comme ses autres clés (mêmes espaces)"
+        if found and len(found.group(1)) < indent:
+            return f" ; cette ligne est plus indentée que « {found.group(2)}: » : alignez-la"
+    return ""
 
 
 class _Builder:

@@ -27,6 +27,7 @@ from .fields import (
     Field,
     Image,
     Integer,
+    Language,
     ListOf,
     Markdown,
     Phone,
@@ -36,12 +37,10 @@ from .fields import (
     Url,
     yaml_example,
 )
-from .validation import check_brand_contrast, check_period, check_subsidy
+from .validation import check_brand_contrast, check_code, check_period, check_subsidy
 
 SLUG_TEXT = Text(r"[a-z0-9-]+", "lettres minuscules sans accent, chiffres et tirets", "identifiant")
-LANGUAGE = Text(
-    r"[a-z]{2}", "code de langue ISO 639-1 en deux lettres, ex. fr, en", "code de langue"
-)
+LANGUAGE = Language()
 HANDLE = Text(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?",
     "identifiant d'hébergement git, ex. @collectivite/equipe ou @utilisateur",
@@ -214,13 +213,12 @@ EVENT = Record(
             "start",
             DateTime(),
             True,
-            "Début, avec l'heure et le décalage horaire (+02:00 en été, +01:00 en hiver).",
-            "2027-10-14T19:00:00+02:00",
+            "Début : date et heure de Paris, sans décalage (le décalage, s'il est écrit, doit "
+            "être celui de Paris ce jour-là : +02:00 en été, +01:00 en hiver).",
+            "2027-10-14T19:00",
         ),
         Field("place", Text(), True, "Lieu.", "Halle aux grains, Blois"),
-        Field(
-            "end", DateTime(), False, "Fin, même format que le début.", "2027-10-14T21:30:00+02:00"
-        ),
+        Field("end", DateTime(), False, "Fin, même format que le début.", "2027-10-14T21:30"),
         Field("text", Text(), False, "Description."),
         Field("url", Url(), False, "Lien d'inscription ou d'information."),
     ),
@@ -285,7 +283,8 @@ TERRITORY = Record(
             "code",
             Code(),
             False,
-            "Code officiel (département ou INSEE), de préférence entre guillemets.",
+            "Code officiel, entre guillemets : numéro du département, code INSEE de la "
+            "commune, ou SIREN de l'intercommunalité (9 chiffres).",
             "41",
         ),
         Field(
@@ -343,6 +342,7 @@ TERRITORY = Record(
         Field("pack", PACK, False, "Coffret d'accueil."),
         Field("testimonials", ListOf(TESTIMONIAL), False, "Témoignages."),
     ),
+    rules=(check_code,),
     description="Le fichier territory.yaml d'un territoire.",
 )
 
@@ -362,7 +362,7 @@ PLACEMENT = Record(
             "2027-08-27",
         ),
         Field("structure", Text(), False, "Structure d'accueil.", "Maison de santé"),
-        Field("housing", Boolean(), False, "Logement fourni (true) ou non (false).", True),
+        Field("housing", Boolean(), False, "Logement fourni : oui ou non.", "oui"),
         Field(
             "compensation", Text(), False, "Rémunération, telle qu'affichée.", "70 % des honoraires"
         ),

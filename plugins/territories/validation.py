@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+from stdnum.fr import siren
+
 from .fields import Where
 
 # WCAG 2.1 success criterion 1.4.3 (AA): normal text needs 4.5:1.
@@ -126,3 +128,44 @@ def check_page_slug(slug: str, where: Where) -> bool:
         )
         return False
     return True
+
+
+# Départements: 01 to 95 (20 became 2A and 2B), and the overseas 971 to 976.
+DEPARTEMENT = re.compile(r"0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5]|97[1-6]")
+# A commune's INSEE code: its département (2A/2B for Corsica) and three digits, never 000 (a
+# postal code such as 41000 is not one); overseas, 97x and two digits.
+COMMUNE = re.compile(r"(?!..000)(?:(?:0[1-9]|[1-8][0-9]|9[0-5]|2[AB])[0-9]{3}|97[1-6][0-9]{2})")
+EPCI_KINDS = ("agglomération", "communauté de communes")
+
+
+def check_code(values: dict, at) -> None:
+    """`code` is the official code of the territory's kind: a département's number, a
+    commune's INSEE code, an EPCI's SIREN (9 digits, its Luhn key right)."""
+    code, kind = values.get("code"), values.get("kind")
+    if code is None or kind is None:
+        return
+    if kind == "département" and not DEPARTEMENT.fullmatch(code):
+        at("code").error(
+            f"« {code} » n'est pas un numéro de département (01 à 95, 2A, 2B, 971 à 976), "
+            'entre guillemets (ex. "45")'
+        )
+    elif kind == "commune" and not COMMUNE.fullmatch(code):
+        at("code").error(
+            f"« {code} » n'est pas un code INSEE de commune : 5 caractères, entre guillemets "
+            '(ex. "41018" pour Blois ; ce n\'est pas le code postal)'
+        )
+    elif kind in EPCI_KINDS:
+        _check_siren(code, at)
+
+
+def _check_siren(code: str, at) -> None:
+    if not re.fullmatch(r"[0-9]{9}", code):
+        at("code").error(
+            f"« {code} » n'est pas un SIREN : une intercommunalité a pour code son SIREN, "
+            '9 chiffres entre guillemets (ex. "200030385")'
+        )
+    elif not siren.is_valid(code):
+        at("code").error(
+            f"« {code} » n'est pas un SIREN valide : sa clé de contrôle ne correspond pas "
+            "(vérifiez les chiffres sur annuaire-entreprises.data.gouv.fr)"
+        )

@@ -107,8 +107,8 @@ def test_choices_dates_and_amounts_are_constrained_as_the_build_expects(cfg):
     placement = {p: d for p, _, d in spec_and_field_pairs(PLACEMENT, placement_fields(cfg))}
     assert fields["kind"]["options"] == list(model.TERRITORY_KINDS)
     assert placement["kind"]["options"] == list(model.PLACEMENT_KINDS)
-    # Events keep their UTC offset; placements are plain dates.
-    assert fields["events.start"]["format"] == "YYYY-MM-DDTHH:mm:ssZ"
+    # Events are written in Paris time without an offset; placements are plain dates.
+    assert fields["events.start"]["format"] == "YYYY-MM-DDTHH:mm"
     assert (placement["start"]["format"], placement["start"]["time_format"]) == (
         "YYYY-MM-DD",
         False,

@@ -82,7 +82,7 @@ def test_schema_flags_what_the_loader_flags():
     data["brand"]["primary"] = "bleu"
     data["kind"] = "départment"
     data["pack"]["max_quantity"] = 0
-    data["events"][0]["start"] = "2027-10-14T19:00:00"
+    data["events"][0]["start"] = "14/10/2027 19 h"
     paths = {
         tuple(error.path)
         for error in validator("territory.schema.json").iter_errors(as_editors_see_it(data))

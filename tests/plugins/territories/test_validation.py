@@ -124,7 +124,7 @@ TERRITORY_ERRORS = {
     ),
     "yaml_boolean_for_text": (
         MINIMAL + WELCOMER + "    languages: [fr, no]\n",
-        f"{T}:14: welcomers[0].languages[1]: texte attendu, trouvé « no », lu comme un booléen",
+        f"{T}:14: welcomers[1].languages[2]: texte attendu, trouvé « no », lu comme un booléen",
     ),
     "text_for_list": (
         MINIMAL.replace("[accueil@example.org]", "accueil@example.org"),
@@ -170,7 +170,7 @@ TERRITORY_ERRORS = {
     ),
     "email_in_a_list": (
         MINIMAL.replace("[accueil@example.org]", "[accueil@example.org, accueil@]"),
-        f"{T}:8: notify[1]: « accueil@ » n'est pas une adresse e-mail valide",
+        f"{T}:8: notify[2]: « accueil@ » n'est pas une adresse e-mail valide",
     ),
     "phone": (
         MINIMAL.replace("contact:\n", "contact:\n  phone: appelez-nous\n"),
@@ -178,7 +178,7 @@ TERRITORY_ERRORS = {
     ),
     "url": (
         MINIMAL + "castles:\n  - name: Chambord\n    url: www.chambord.org\n",
-        f"{T}:11: castles[0].url: « www.chambord.org » n'est pas valide",
+        f"{T}:11: castles[1].url: « www.chambord.org » n'est pas valide",
     ),
     # enums
     "territory_kind": (
@@ -188,33 +188,44 @@ TERRITORY_ERRORS = {
     ),
     "school_level": (
         MINIMAL + "schools:\n  - name: L\n    commune: Blois\n    level: lycee\n",
-        f"{T}:12: schools[0].level: « lycee » n'est pas une valeur permise (maternelle, primaire, "
+        f"{T}:12: schools[1].level: « lycee » n'est pas une valeur permise (maternelle, primaire, "
         "collège, lycée, supérieur) ; vouliez-vous dire « lycée » ?",
     ),
     "school_sector": (
         MINIMAL + "schools:\n  - {name: L, commune: Blois, level: lycée, sector: prive}\n",
-        f"{T}:10: schools[0].sector: « prive » n'est pas une valeur permise (public, privé)",
+        f"{T}:10: schools[1].sector: « prive » n'est pas une valeur permise (public, privé)",
     ),
     # events: date-times with a timezone offset
-    "event_without_offset": (
-        MINIMAL + "events:\n  - title: A\n    place: Blois\n    start: 2027-06-17T19:00:00\n",
-        f"{T}:12: events[0].start: fuseau horaire manquant : ajoutez le décalage, "
-        "ex. 2027-10-14T19:00:00+02:00",
+    "event_with_a_winter_offset_in_summer": (
+        MINIMAL + "events:\n  - title: A\n    place: Blois\n    start: 2027-06-17T19:00:00+01:00\n",
+        f"{T}:12: events[1].start: décalage +01:00 incorrect pour Paris le 17/06/2027 (heure "
+        "d'été : +02:00) ; écrivez l'heure de Paris sans décalage (ex. 2027-06-17T19:00), "
+        "ou avec +02:00",
+    ),
+    "event_in_utc": (
+        MINIMAL + "events:\n  - title: A\n    place: Blois\n    start: 2027-12-02T18:00Z\n",
+        f"{T}:12: events[1].start: décalage Z (UTC) incorrect pour Paris le 02/12/2027 (heure "
+        "d'hiver : +01:00)",
+    ),
+    "event_in_the_hour_lost_in_spring": (
+        MINIMAL + "events:\n  - title: A\n    place: Blois\n    start: 2027-03-28T02:30\n",
+        f"{T}:12: events[1].start: 02:30 n'existe pas à Paris le 28/03/2027 (passage à l'heure "
+        "d'été)",
     ),
     "event_date_without_time": (
         MINIMAL + "events:\n  - title: A\n    place: Blois\n    start: 2027-06-17\n",
-        f"{T}:12: events[0].start: « 2027-06-17 » n'est pas une date et heure valide",
+        f"{T}:12: events[1].start: « 2027-06-17 » n'est pas une date et heure valide",
     ),
     "event_ending_before_it_starts": (
         MINIMAL + "events:\n  - title: A\n    place: Blois\n"
         "    start: 2027-06-17T19:00:00+02:00\n    end: 2027-06-17T18:00:00+02:00\n",
-        f"{T}:13: events[0].end: la fin (2027-06-17T18:00:00+02:00) est avant le début",
+        f"{T}:13: events[1].end: la fin (2027-06-17T18:00:00+02:00) est avant le début",
     ),
     # code and key figures
-    "code_as_a_list": (MINIMAL + "code: [41]\n", f"{T}:9: code: code attendu"),
+    "code_as_a_list": (MINIMAL + "code: [42]\n", f"{T}:9: code: code attendu"),
     "key_figure_value_as_a_list": (
         MINIMAL + "key_figures:\n  - {label: L, value: [1]}\n",
-        f"{T}:10: key_figures[0].value: texte ou nombre attendu, trouvé une liste",
+        f"{T}:10: key_figures[1].value: texte ou nombre attendu, trouvé une liste",
     ),
     # pack
     "negative_price": (
@@ -239,7 +250,7 @@ TERRITORY_ERRORS = {
     ),
     "buyer_not_a_string": (
         MINIMAL + PACK.replace("buyers: [commune]", "buyers: [commune, 3]"),
-        f"{T}:14: pack.buyers[1]: texte attendu",
+        f"{T}:14: pack.buyers[2]: texte attendu",
     ),
     "zero_max_quantity": (
         MINIMAL + PACK.replace("max_quantity: 10", "max_quantity: 0"),
@@ -252,33 +263,35 @@ TERRITORY_ERRORS = {
     # welcomers
     "welcomer_id_not_a_slug": (
         MINIMAL + WELCOMER.replace("id: claire", "id: Claire D"),
-        f"{T}:10: welcomers[0].id: « Claire D » n'est pas valide : lettres minuscules",
+        f"{T}:10: welcomers[1].id: « Claire D » n'est pas valide : lettres minuscules",
     ),
     "duplicate_welcomer_id": (
         MINIMAL + WELCOMER + WELCOMER.replace("welcomers:\n", ""),
-        f"{T}:14: welcomers[1].id: « claire » est déjà utilisé par un autre élément",
+        f"{T}:14: welcomers[2].id: « claire » est déjà utilisé par un autre élément",
     ),
     "language_not_two_letters": (
         MINIMAL + WELCOMER + "    languages: [fr, fra]\n",
-        f"{T}:14: welcomers[0].languages[1]: « fra » n'est pas valide : code de langue ISO 639-1",
+        f"{T}:14: welcomers[1].languages[2]: « fra » n'est pas un code de langue ISO 639-1 "
+        "(deux lettres, ex. fr pour français, en pour anglais) ; vouliez-vous dire « fr » "
+        "(français) ?",
     ),
     "missing_welcomer_photo": (
         MINIMAL + WELCOMER + "    photo: images/claire.jpg\n",
-        f"{T}:14: welcomers[0].photo: le fichier « images/claire.jpg » est introuvable dans "
+        f"{T}:14: welcomers[1].photo: le fichier « images/claire.jpg » est introuvable dans "
         "territories/x/",
     ),
     # coordinates
     "latitude_out_of_range": (
         MINIMAL + "castles:\n  - name: C\n    coordinates: [147.6, 1.5]\n",
-        f"{T}:11: castles[0].coordinates: latitude hors limites (-90 à 90) : 147,6",
+        f"{T}:11: castles[1].coordinates: latitude hors limites (-90 à 90) : 147,6",
     ),
     "longitude_out_of_range": (
         MINIMAL + "castles:\n  - name: C\n    coordinates: [47.6, 200]\n",
-        f"{T}:11: castles[0].coordinates: longitude hors limites (-180 à 180) : 200",
+        f"{T}:11: castles[1].coordinates: longitude hors limites (-180 à 180) : 200",
     ),
     "coordinates_need_two_numbers": (
         MINIMAL + "castles:\n  - name: C\n    coordinates: [47.6]\n",
-        f"{T}:11: castles[0].coordinates: [latitude, longitude] attendu",
+        f"{T}:11: castles[1].coordinates: [latitude, longitude] attendu",
     ),
     # Markdown
     "script_in_the_intro": (
@@ -312,7 +325,7 @@ TERRITORY_ERRORS = {
     ),
     "owner_without_at_sign": (
         MINIMAL + "owners: [be-lc/communication]\n",
-        f"{T}:9: owners[0]: « be-lc/communication » n'est pas valide : identifiant d'hébergement",
+        f"{T}:9: owners[1]: « be-lc/communication » n'est pas valide : identifiant d'hébergement",
     ),
     "owners_as_text": (
         MINIMAL + "owners: '@be-lc'\n",
@@ -355,9 +368,9 @@ PLACEMENT_ERRORS = {
         PLACEMENT.replace("end: 2027-10-01", "end: 2027-08-01"),
         [f"{P}:7: end: la fin (2027-08-01) est avant le début (2027-09-01)"],
     ),
-    "housing_in_words": (
-        PLACEMENT.replace("end:", "housing: oui\nend:"),
-        [f"{P}:7: housing: true ou false attendu, trouvé « oui »"],
+    "housing_neither_yes_nor_no": (
+        PLACEMENT.replace("end:", "housing: peut-être\nend:"),
+        [f"{P}:7: housing: oui ou non attendu, trouvé « peut-être »"],
     ),
     "contact_email": (
         PLACEMENT.replace("end:", "contact: accueil\nend:"),
@@ -477,14 +490,23 @@ def test_every_error_of_a_file_is_reported_not_only_the_first(tmp_path, monkeypa
 # What editors may write in more than one way
 
 
+DEPARTEMENT = MINIMAL.replace("kind: commune", "kind: département")
+
+
 def test_code_may_be_written_as_a_number(tmp_path, monkeypatch):
-    territory = load_one(tmp_path, monkeypatch, {"territory.yaml": MINIMAL + "code: 41\n"})
+    territory = load_one(tmp_path, monkeypatch, {"territory.yaml": DEPARTEMENT + "code: 41\n"})
     assert territory.code == "41"
 
 
-@pytest.mark.parametrize("written", ["01", "041"])
-def test_code_keeps_its_leading_zeros_even_unquoted(tmp_path, monkeypatch, written):
-    territory = load_one(tmp_path, monkeypatch, {"territory.yaml": MINIMAL + f"code: {written}\n"})
+@pytest.mark.parametrize(
+    ("text", "written"), [(DEPARTEMENT, "01"), (MINIMAL, "01053"), (MINIMAL, "041018")]
+)
+def test_code_keeps_its_leading_zeros_even_unquoted(tmp_path, monkeypatch, text, written):
+    if written == "041018":  # six digits: no code of any kind
+        errors = errors_of(tmp_path, monkeypatch, {"territory.yaml": text + f"code: {written}\n"})
+        assert "« 041018 » n'est pas un code INSEE de commune" in errors[0]
+        return
+    territory = load_one(tmp_path, monkeypatch, {"territory.yaml": text + f"code: {written}\n"})
     assert territory.code == written
 
 
