@@ -386,3 +386,16 @@ def test_the_operators_may_write_in_every_territory_but_nowhere_else(editor, mai
     assert git(
         content_repo, "diff", "--name-only", "main", "cms/loir-et-cher/territory"
     ).split() == [OTHER]
+
+
+def test_the_preview_status_of_a_saved_entry_reaches_the_editor(decap, content_repo, github):
+    pull = decap.save({TERRITORY: edited_tagline(content_repo)})
+    sha = github.fake.pull_view(pull["number"])["head"]["sha"]
+    url = "https://territoires.example/_previews/pr-1/"
+    github.fake.statuses[sha] = [
+        {"context": "aperçu du territoire", "state": "success", "target_url": url}
+    ]
+
+    status = decap.ok("GET", f"/commits/{sha}/status")
+
+    assert status["statuses"][0]["target_url"] == url
