@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .fields import INVALID, FileContext, Record, Where, forbidden_html_message
+from .fields import INVALID, FileContext, Record, Where
 from .markup import (
     LineDict,
     YamlError,
-    forbidden_html,
+    convert_markdown,
     parse_yaml,
-    render_markdown,
     split_front_matter,
 )
 from .model import Page, Placement, Territory
@@ -194,20 +193,18 @@ def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
         return INVALID
     front, front_line, body, body_line = parts
     values = _check_yaml_text(front, front_line, kind.spec, ctx)
-    body_ok = _check_body(body, body_line, ctx)
-    if values is INVALID or not (name_ok and body_ok):
+    body_html = _check_body(body, body_line, ctx)
+    if values is INVALID or body_html is INVALID or not name_ok:
         return INVALID
-    return kind.build(path, values, render_markdown(body))
+    return kind.build(path, values, body_html)
 
 
-def _check_body(body: str, first_line: int, ctx: FileContext) -> bool:
-    """The Markdown text must not embed scripts or other sites' content."""
-    found = forbidden_html(body)
-    if found is None:
-        return True
-    line, what = found
-    ctx.errors.append(ContentError(ctx.path, first_line + line, "", forbidden_html_message(what)))
-    return False
+def _check_body(body: str, first_line: int, ctx: FileContext):
+    """The body's safe HTML, or INVALID after reporting what it asks for that the site refuses."""
+    html, problems = convert_markdown(body)
+    for problem in problems:
+        ctx.errors.append(ContentError(ctx.path, first_line + problem.line, "", problem.message))
+    return INVALID if problems else html
 
 
 def _front_matter_problem(text: str) -> str:
