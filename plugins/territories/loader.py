@@ -28,6 +28,10 @@ from .validation import check_page_slug, check_placement_name, contrast_ratio, i
 __all__ = ["ContentError", "ContentErrors", "contrast_ratio", "load_territories"]
 
 TERRITORY_FILE = "territory.yaml"
+# The largest files read (ours are under 8 KB): beyond, a mistake or an attack, refused before
+# it is parsed.
+MAX_TERRITORY_BYTES = 1024 * 1024
+MAX_MARKDOWN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -126,18 +130,34 @@ def _check_folder_name(folder: Path, ctx: FileContext) -> bool:
     return False
 
 
-def _read_text(path: Path, ctx: FileContext) -> str | None:
-    """The file's text, or None after reporting a file that is not UTF-8."""
+def _read_text(path: Path, ctx: FileContext, limit: int) -> str | None:
+    """The file's text, or None after reporting a file too large or not in UTF-8."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)  # never more: a 50 MB file is not read whole to be refused
+    if len(data) > limit:
+        ctx.errors.append(ContentError(ctx.path, 1, "", _too_large(path, limit)))
+        return None
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         ctx.errors.append(ContentError(ctx.path, 1, "", "le fichier doit être enregistré en UTF-8"))
         return None
 
 
+def _too_large(path: Path, limit: int) -> str:
+    """Why a file is refused for its size, in French."""
+    size = path.stat().st_size / 1024
+    shown = f"{size / 1024:.1f} Mo" if size >= 1024 else f"{size:.0f} Ko"
+    allowed = f"{limit // 1024 // 1024} Mo" if limit >= 1024 * 1024 else f"{limit // 1024} Ko"
+    return (
+        f"fichier trop volumineux ({shown.replace('.', ',')}) : {allowed} au plus ; "
+        "les photos vont dans images/, un texte très long se découpe en pages"
+    )
+
+
 def _check_yaml_file(path: Path, spec: Record, ctx: FileContext):
     """The checked values of a whole YAML file, or INVALID."""
-    text = _read_text(path, ctx)
+    text = _read_text(path, ctx, MAX_TERRITORY_BYTES)
     return INVALID if text is None else _check_yaml_text(text, 1, spec, ctx)
 
 
@@ -183,7 +203,7 @@ def _load_markdown_folder(territory: Path, kind: _MarkdownKind, parent: FileCont
 
 def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
     """One placement or page: name and front matter checked, body rendered."""
-    text = _read_text(path, ctx)
+    text = _read_text(path, ctx, MAX_MARKDOWN_BYTES)
     if text is None:
         return INVALID
     name_ok = kind.check_name(path.stem, Where(ctx, "", 1))

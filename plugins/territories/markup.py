@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -249,8 +250,102 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, list[tuple[int, 
         raise YamlError(line, _yaml_problem(error)) from None
     if node is None:
         return None, []
+    try:
+        _check_graph(node)
+    except _Refused as refused:
+        raise YamlError(first_line + _refusal_line(text, refused), refused.message) from None
     builder = _Builder(first_line)
     return builder.build(node), builder.duplicates
+
+
+# YAML bombs: an alias (*name) repeats an anchored value (&name) without copying its text, so
+# a few kilobytes of aliases of aliases stand for billions of values. Editors use an alias or
+# a merge (<<: *base) now and then: in all, aliases may repeat this many values.
+MAX_ALIAS_VALUES = 10_000
+# Sections within sections; the deepest of ours is 4 (deeper would exhaust Python's stack).
+MAX_DEPTH = 40
+# The tags of YAML's core schema and timestamps: anything else (`!!python/object`, `!foo`) is
+# either code to run or a type nobody asked for.
+MERGE_TAG = "tag:yaml.org,2002:merge"
+STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")
+)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it was written: !!python/object rather than tag:yaml.org,2002:python/object."""
+    return tag.replace("tag:yaml.org,2002:", "!!", 1)
+
+
+class _Refused(Exception):
+    """A YAML structure refused before any value is built: where (a node, or the n-th alias)."""
+
+    def __init__(self, message: str, node: yaml.Node | None = None, alias: int = 0):
+        super().__init__(message)
+        self.message, self.node, self.alias = message, node, alias
+
+
+def _check_graph(root: yaml.Node) -> None:
+    """Refuse unknown tags, excessive depth, recursive aliases and alias bombs."""
+    sizes: dict[int, int] = {}  # values under a node, aliases expanded, once it is walked
+    walking: set[int] = set()  # an alias to one of these is a loop
+    aliased: list[yaml.Node] = []  # the target of each alias, in the order of the document
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]  # depth -1: the node's children are done
+    while stack:
+        node, depth = stack.pop()
+        if depth < 0:
+            walking.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if id(node) in walking:
+            raise _Refused(RECURSIVE_ALIAS, alias=len(aliased))
+        if id(node) in sizes:
+            aliased.append(node)
+            continue
+        if node.tag not in STANDARD_TAGS:
+            raise _Refused(UNKNOWN_TAG.format(_shown_tag(node.tag)), node=node)
+        if depth > MAX_DEPTH:
+            raise _Refused(TOO_DEEP.format(MAX_DEPTH), node=node)
+        walking.add(id(node))
+        stack.append((node, -1))
+        stack.extend((child, depth + 1) for child in reversed(_children(node)))
+    repeated = 0
+    for index, target in enumerate(aliased):
+        repeated += sizes[id(target)]
+        if repeated > MAX_ALIAS_VALUES:
+            raise _Refused(
+                ALIAS_BOMB.format(f"{MAX_ALIAS_VALUES:,}".replace(",", "\u202f")), alias=index
+            )
+
+
+def _refusal_line(text: str, refused: _Refused) -> int:
+    """0-based line of a refusal: its node's, or that of the n-th alias of the text."""
+    if refused.node is not None:
+        return refused.node.start_mark.line
+    # Aliases leave no trace in the composed nodes (an alias *is* its target): the events do.
+    aliases = (e for e in yaml.parse(text, Loader=_COMPOSER) if isinstance(e, yaml.AliasEvent))
+    event = next(itertools.islice(aliases, refused.alias, None), None)
+    return event.start_mark.line if event else 0
+
+
+UNKNOWN_TAG = (
+    "étiquette YAML « {} » refusée : seules les valeurs simples (texte, nombre, date, "
+    "true/false, liste, section) sont permises ; un texte qui commence par « ! » doit être "
+    "entre guillemets"
+)
+TOO_DEEP = "YAML refusé : plus de {} niveaux de sections imbriquées"
+RECURSIVE_ALIAS = "YAML refusé : cet alias (*nom) se contient lui-même"
+ALIAS_BOMB = (
+    "YAML refusé : les alias (*nom) de ce fichier répètent plus de {} valeurs ; "
+    "recopiez plutôt les valeurs voulues"
+)
 
 
 def _yaml_error_line(error: yaml.MarkedYAMLError) -> int:
@@ -282,6 +377,7 @@ _YAML_PROBLEMS = (
     ("expected ',' or ']'", "crochet non fermé ou virgule manquante dans une liste [a, b]"),
     ("expected ',' or '}'", "accolade non fermée ou virgule manquante"),
     ("found undefined alias", "alias (*nom) inconnu"),
+    ("exceeded maximum nesting depth", "trop de listes ou de sections imbriquées"),
 )
 
 
@@ -304,6 +400,7 @@ class _Builder:
         self.first_line = first_line
         self.constructor = yaml.SafeLoader("")
         self.duplicates: list[tuple[int, str]] = []  # (line, key) of keys written twice
+        self.merged: dict[int, int] = {}  # id of a mapping node → pairs its merge keys brought
 
     def line(self, node: yaml.Node) -> int:
         return self.first_line + node.start_mark.line
@@ -315,14 +412,26 @@ class _Builder:
             return self.sequence(node)
         return self.scalar(node)
 
+    def merged_pairs(self, node: yaml.MappingNode) -> int:
+        """How many of the mapping's first pairs come from merge keys (<<), once flattened."""
+        if id(node) not in self.merged:  # an aliased mapping is flattened only once
+            own = sum(1 for key, _ in node.value if key.tag != MERGE_TAG)
+            self.constructor.flatten_mapping(node)
+            self.merged[id(node)] = len(node.value) - own
+        return self.merged[id(node)]
+
     def mapping(self, node: yaml.MappingNode) -> LineDict:
-        self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
+        merged = self.merged_pairs(node)
         result = LineDict(self.line(node))
-        for key_node, value_node in node.value:
+        written: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             # The key as written: YAML 1.1 would read `no:` or `on:` as booleans.
             key = str(key_node.value)
-            if key in result:
-                self.duplicates.append((self.line(key_node), key))
+            # A key written beside a merge overrides the merged one: only one written twice is.
+            if index >= merged:
+                if key in written:
+                    self.duplicates.append((self.line(key_node), key))
+                written.add(key)
             result[key] = self.build(value_node)
             result.key_lines[key] = self.line(key_node)
             if isinstance(value_node, yaml.ScalarNode):

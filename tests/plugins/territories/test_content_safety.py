@@ -1,5 +1,8 @@
 """Content is untrusted input: what a hostile territory folder can no longer put on the site."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -220,3 +223,127 @@ def test_the_located_checks_see_what_a_browser_sees():
     for link in links:
         _, problems = convert_markdown(f'<a href="{link}">x</a>')
         assert len(problems) == 1, link
+
+
+# -------------------------------------------------------------- YAML ------------------------
+
+HOSTILE = Path(__file__).parent / "data" / "hostile"
+
+LOAD_IN_A_SUBPROCESS = """
+import resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # a bomb must not eat the machine
+from territories.loader import ContentErrors, load_territories
+start = time.perf_counter()
+try:
+    load_territories(sys.argv[1])
+except ContentErrors as errors:
+    print(errors)
+    print("%.0f ms" % ((time.perf_counter() - start) * 1000))
+"""
+
+
+def test_a_billion_laughs_bomb_is_refused_at_its_alias_without_being_expanded(root):
+    """5 KB standing for 9^10 strings of 490 characters: refused, not built (1 GB at most)."""
+    bomb = (HOSTILE / "billion-laughs.yaml").read_text(encoding="utf-8")
+    assert len(bomb.encode()) < 6 * 1024
+    write_territory(root, {"territory.yaml": bomb})
+    plugins = Path(__file__).resolve().parents[3] / "plugins"
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_IN_A_SUBPROCESS, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(plugins)},
+    )
+    lol4 = next(n for n, line in enumerate(bomb.splitlines(), 1) if line.startswith("lol4:"))
+    assert done.stdout.splitlines()[1] == (
+        f"{T}:{lol4}: YAML refusé : les alias (*nom) de ce fichier répètent plus de "
+        "10\u202f000 valeurs ; recopiez plutôt les valeurs voulues"
+    ), done.stderr[-2000:]
+
+
+def test_an_alias_that_contains_itself_is_refused(root):
+    write_territory(root, {"territory.yaml": MINIMAL + "assets: &a\n  - *a\n"})
+    assert content_errors(root) == [f"{T}:10: YAML refusé : cet alias (*nom) se contient lui-même"]
+
+
+def test_ordinary_aliases_and_merge_keys_still_work(root):
+    text = MINIMAL + (
+        "key_figures:\n"
+        "  - &pop {value: 330000, label: habitants}\n"
+        "  - <<: *pop\n"
+        "    label: habitants en 2030\n"
+    )
+    write_territory(root, {"territory.yaml": text})
+    (territory,) = load_territories(root)
+    assert [f.label for f in territory.key_figures] == ["habitants", "habitants en 2030"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ('!!python/object/apply:os.system ["id"]', "!!python/object/apply:os.system"),
+        ("!!python/name:os.system", "!!python/name:os.system"),
+        ("!foo Bienvenue", "!foo"),
+        ("!<tag:example.org,2027:x> Bienvenue", "tag:example.org,2027:x"),
+        ("!!binary QmllbnZlbnVl", "!!binary"),
+        ("!!set {a, b}", "!!set"),
+    ],
+)
+def test_every_tag_but_the_standard_ones_is_refused_where_written(root, value, shown):
+    write_territory(root, {"territory.yaml": MINIMAL + f"intro: Texte\ncode: {value}\n"})
+    assert content_errors(root) == [
+        f"{T}:10: étiquette YAML « {shown} » refusée : seules les valeurs simples (texte, "
+        "nombre, date, true/false, liste, section) sont permises ; un texte qui commence par "
+        "« ! » doit être entre guillemets"
+    ]
+
+
+def test_a_tag_in_a_front_matter_is_refused_at_its_line(root):
+    front = PLACEMENT.replace("commune: Blois", "commune: !!python/object:os.system Blois")
+    write_territory(root, {"territory.yaml": MINIMAL, "placements/offre.md": front})
+    [error] = content_errors(root)
+    assert error.startswith(f"{P}:5: étiquette YAML « !!python/object:os.system » refusée")
+
+
+def test_standard_tags_are_accepted(root):
+    write_territory(root, {"territory.yaml": MINIMAL + "code: !!str 41\n"})
+    (territory,) = load_territories(root)
+    assert territory.code == "41"
+
+
+def test_deep_nesting_is_refused_in_french(root):
+    write_territory(root, {"territory.yaml": MINIMAL + "assets: " + "[" * 60 + "]" * 60 + "\n"})
+    assert content_errors(root) == [
+        f"{T}:9: YAML refusé : plus de 40 niveaux de sections imbriquées"
+    ]
+
+
+def test_nesting_beyond_libyaml_s_limit_is_explained_in_french(root):
+    write_territory(root, {"territory.yaml": MINIMAL + "assets: " + "[" * 5000 + "]" * 5000})
+    [error] = content_errors(root)
+    assert error.startswith(f"{T}:9: YAML invalide : trop de listes ou de sections imbriquées")
+
+
+def test_a_50_mb_territory_file_is_refused_without_being_parsed(root):
+    line = "  " + "x" * 97 + "\n"  # 100 bytes
+    write_territory(root, {"territory.yaml": MINIMAL + "intro: |\n" + line * 524_288})
+    assert content_errors(root) == [
+        f"{T}:1: fichier trop volumineux (50,0 Mo) : 1 Mo au plus ; les photos vont dans "
+        "images/, un texte très long se découpe en pages"
+    ]
+
+
+def test_a_territory_file_up_to_1_mb_is_read(root):
+    comment = "# " + "x" * 97 + "\n"
+    text = MINIMAL + comment * ((1024 * 1024 - len(MINIMAL)) // len(comment))
+    assert len(text) <= 1024 * 1024
+    write_territory(root, {"territory.yaml": text})
+    assert load_territories(root)[0].name == "Testville"
+
+
+def test_a_placement_over_256_kb_is_refused(root):
+    body = ("Un paragraphe. " * 20 + "\n\n") * 900
+    write_territory(root, placement_with(body))
+    [error] = content_errors(root)
+    assert error.startswith(f"{P}:1: fichier trop volumineux (266 Ko) : 256 Ko au plus")
