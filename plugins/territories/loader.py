@@ -8,6 +8,8 @@ Public API (used by the Pelican generator and the checker):
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +99,8 @@ def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | Non
     """One territory with its placements and pages, or None after recording its errors."""
     path = folder / TERRITORY_FILE
     ctx = FileContext(display(path), Path(display(folder)), errors)
+    if not _only_plain_files(folder, errors):
+        return None  # nothing of the folder is read: a link could lead anywhere
     slug_ok = _check_folder_name(folder, ctx)
     if not path.is_file():
         ctx.errors.append(
@@ -112,6 +116,36 @@ def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | Non
     return Territory(
         slug=folder.name, source_dir=folder, placements=placements, pages=pages, **values
     )
+
+
+def _only_plain_files(folder: Path, errors: list[ContentError]) -> bool:
+    """True when the folder holds only folders and regular files; else every other is reported.
+
+    A symbolic link is never followed: one to /proc/self/environ would publish the build's
+    environment (in the deploy job, its AWS keys) as an image, or quote it in an error message.
+    """
+    found = [folder] if folder.is_symlink() else []
+    if not found:
+        for top, dirs, files in os.walk(folder):  # os.walk never enters a linked folder
+            found += [p for p in map(Path(top).joinpath, sorted(dirs + files)) if not _plain(p)]
+    for path in found:
+        errors.append(ContentError(display(path), 1, "", _not_plain_message(path)))
+    return not found
+
+
+def _not_plain_message(path: Path) -> str:
+    if path.is_symlink():
+        return (
+            "lien symbolique refusé : un dossier de territoire ne contient que des fichiers et "
+            "des dossiers ordinaires ; remplacez le lien par une copie de ce qu'il désigne"
+        )
+    return "fichier spécial refusé (ni fichier ordinaire ni dossier) : supprimez-le"
+
+
+def _plain(path: Path) -> bool:
+    """A regular file or folder, not a link nor a device, pipe or socket."""
+    mode = path.lstat().st_mode
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
 
 
 def _check_folder_name(folder: Path, ctx: FileContext) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from contentkit import MINIMAL, PLACEMENT, content_errors, write_territory
+from territories.incremental import fingerprint
 from territories.loader import load_territories
 from territories.markup import convert_markdown, sanitise_html
 
@@ -347,3 +348,84 @@ def test_a_placement_over_256_kb_is_refused(root):
     write_territory(root, placement_with(body))
     [error] = content_errors(root)
     assert error.startswith(f"{P}:1: fichier trop volumineux (266 Ko) : 256 Ko au plus")
+
+
+# -------------------------------------------------------------- symbolic links --------------
+
+LINK_REFUSED = (
+    "lien symbolique refusé : un dossier de territoire ne contient que des fichiers et des "
+    "dossiers ordinaires ; remplacez le lien par une copie de ce qu'il désigne"
+)
+
+
+@pytest.fixture
+def secret_environment(monkeypatch) -> str:
+    """A value in the environment that a followed link to /proc/self/environ would show."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t-probe-value")
+    return "s3cr3t-probe-value"
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["images/env.png", "images/photos/env.jpg", "placements/offre.md", "pages/vivre.md"],
+)
+def test_a_link_to_the_environment_anywhere_in_a_territory_is_refused(
+    root, secret_environment, link
+):
+    write_territory(root, {"territory.yaml": MINIMAL, "images/logo.png": b"\x89PNG"})
+    (root / "x" / link).parent.mkdir(parents=True, exist_ok=True)
+    (root / "x" / link).symlink_to("/proc/self/environ")
+    assert content_errors(root) == [f"territories/x/{link}:1: {LINK_REFUSED}"]
+
+
+def test_a_linked_territory_yaml_is_refused_unread(root, secret_environment):
+    write_territory(root, {"images/logo.png": b"\x89PNG"})
+    (root / "x" / "territory.yaml").symlink_to("/proc/self/environ")
+    errors = content_errors(root)
+    assert errors == [f"territories/x/territory.yaml:1: {LINK_REFUSED}"]
+    assert secret_environment not in "".join(errors)
+
+
+def test_linked_folders_are_refused_and_not_entered(root, tmp_path):
+    elsewhere = write_territory(tmp_path / "elsewhere", {"offre.md": PLACEMENT}, slug="placements")
+    write_territory(root, {"territory.yaml": MINIMAL})
+    (root / "x" / "placements").symlink_to(elsewhere / "placements", target_is_directory=True)
+    (root / "x" / "images").symlink_to("/etc", target_is_directory=True)
+    assert content_errors(root) == [
+        f"territories/x/images:1: {LINK_REFUSED}",
+        f"territories/x/placements:1: {LINK_REFUSED}",
+    ]
+
+
+def test_a_territory_folder_that_is_a_link_is_refused(root, tmp_path):
+    real = write_territory(tmp_path / "real", {"territory.yaml": MINIMAL})
+    root.mkdir()
+    (root / "x").symlink_to(real / "x", target_is_directory=True)
+    assert content_errors(root) == [f"territories/x:1: {LINK_REFUSED}"]
+
+
+def test_a_dangling_link_is_refused(root):
+    write_territory(root, {"territory.yaml": MINIMAL})
+    (root / "x" / ".cache").symlink_to("/nonexistent/anywhere")
+    assert content_errors(root) == [f"territories/x/.cache:1: {LINK_REFUSED}"]
+
+
+def test_a_named_pipe_is_refused_without_blocking_the_build(root):
+    write_territory(root, {"territory.yaml": MINIMAL, "images/.keep": ""})
+    os.mkfifo(root / "x" / "images" / "photo.jpg")  # reading it would wait forever
+    assert content_errors(root) == [
+        "territories/x/images/photo.jpg:1: fichier spécial refusé (ni fichier ordinaire ni "
+        "dossier) : supprimez-le"
+    ]
+
+
+def test_the_fingerprint_hashes_a_link_s_target_name_never_its_content(tmp_path):
+    folder = write_territory(tmp_path, {"territory.yaml": MINIMAL, "target.txt": "un"})
+    (folder / "x" / "link").symlink_to(folder / "x" / "target.txt")
+    before, files = fingerprint(folder / "x", {}, 0)
+    (folder / "x" / "target.txt").write_text("deux", encoding="utf-8")
+    (folder / "x" / "linked-folder").symlink_to("/etc", target_is_directory=True)
+    after, later = fingerprint(folder / "x", {}, 0)
+    assert files["link"] == later["link"]  # the target's new bytes were not read through it
+    assert "linked-folder" in later and before != after  # a new link is a change to look at
+    assert not any(name.startswith("linked-folder/") for name in later)
