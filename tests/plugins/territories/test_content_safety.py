@@ -4,9 +4,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from contentkit import MINIMAL, PLACEMENT, content_errors, write_territory
+from forms.validation import Invalid
+from forms.validation import placement as forms_placement
 from territories.incremental import fingerprint
 from territories.loader import load_territories
 from territories.markup import convert_markdown, sanitise_html
@@ -429,3 +432,26 @@ def test_the_fingerprint_hashes_a_link_s_target_name_never_its_content(tmp_path)
     assert files["link"] == later["link"]  # the target's new bytes were not read through it
     assert "linked-folder" in later and before != after  # a new link is a change to look at
     assert not any(name.startswith("linked-folder/") for name in later)
+
+
+# -------------------------------------------------------------- placement ids ---------------
+
+
+def test_a_placement_id_longer_than_the_forms_accept_is_refused_at_build(root):
+    name = "remplacement-" + "m" * 108  # 121 characters
+    write_territory(root, {"territory.yaml": MINIMAL, f"placements/{name}.md": PLACEMENT})
+    assert content_errors(root) == [
+        f"territories/x/placements/{name}.md:1: le nom de fichier est trop long (121 caractères "
+        "sans « .md ») : 120 au plus, sinon le formulaire de demande refuserait cette offre ; "
+        "raccourcissez-le"
+    ]
+
+
+def test_the_longest_placement_id_the_build_accepts_is_accepted_by_the_forms(root):
+    name = "remplacement-" + "m" * 107  # 120 characters
+    write_territory(root, {"territory.yaml": MINIMAL, f"placements/{name}.md": PLACEMENT})
+    (territory,) = load_territories(root)
+    context = SimpleNamespace(territory=None)
+    assert forms_placement(territory.placements[0].id, context) == name
+    with pytest.raises(Invalid):
+        forms_placement(name + "s", context)
