@@ -13,7 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from aws_testkit import ROOT, make_submission, matches_filter, stream_event
+from aws_testkit import ROOT, load_template, make_submission, matches_filter, stream_event
 from forms.aws.dynamodb_store import PENDING_INDEX, to_item
 from forms.aws.origin import HEADER
 from forms.ports import EMAIL_SENT, FORMS
@@ -63,10 +63,13 @@ def mailer_function(template: dict) -> dict:
     return template["Resources"]["MailerFunction"]
 
 
-def test_cfn_lint_finds_nothing():
+@pytest.mark.parametrize(
+    ("name", "region"), [("template.yaml", "eu-west-3"), ("waf.yaml", "us-east-1")]
+)
+def test_cfn_lint_finds_nothing(name, region):
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
     result = subprocess.run(
-        [cfn_lint, "--regions", "eu-west-3", "--", "template.yaml"],
+        [cfn_lint, "--regions", region, "--", name],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -569,3 +572,24 @@ def test_the_dead_letter_queue_properties_are_accepted_by_sqs(aws, template):
     created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert created["SqsManagedSseEnabled"] == "true"
     assert created["MessageRetentionPeriod"] == str(properties["MessageRetentionPeriod"])
+
+
+def test_the_edge_web_acl_limits_each_client_ip_and_the_api_most():
+    waf = load_template(ROOT / "waf.yaml")
+    acl = waf["Resources"]["EdgeWebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT"
+    [assertion] = waf["Rules"]["CloudFrontAclsLiveInUsEast1"]["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    api, every = rules["api-requests-per-ip"], rules["requests-per-ip"]
+    for rule in (api, every):
+        rate = rule["Statement"]["RateBasedStatement"]
+        assert rate["AggregateKeyType"] == "IP"
+        assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    scope = api["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (scope["PositionalConstraint"], scope["SearchString"]) == ("STARTS_WITH", "/api/")
+    defaults = {name: p["Default"] for name, p in waf["Parameters"].items()}
+    assert defaults["ApiRequestsPerIp"] < defaults["SiteRequestsPerIp"]
+    body = acl["CustomResponseBodies"]["api-too-many-requests"]
+    assert set(json.loads(body["Content"])) == {"errors"}  # the API's own error shape
+    assert waf["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": ["EdgeWebAcl", "Arn"]}
