@@ -10,20 +10,28 @@ this is what makes CloudFront the only way in.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import os
+import time
 
 import boto3
 
 HEADER = "x-origin-verify"
+# A changed secret (docs/aws.md, rotation) is read again within this many seconds.
+SECRET_TTL = 300.0
+
+_cache: dict[str, tuple[float, bytes]] = {}  # secret ARN → (read at, value), per container
 
 
-@functools.cache
-def expected_value(secret_arn: str) -> bytes:
-    """The secret, read once per container."""
-    client = boto3.client("secretsmanager")
-    return client.get_secret_value(SecretId=secret_arn)["SecretString"].encode("utf-8")
+def expected_value(secret_arn: str, now: float | None = None) -> bytes:
+    """The secret, read at most once per SECRET_TTL per container."""
+    now = time.monotonic() if now is None else now
+    cached = _cache.get(secret_arn)
+    if cached is None or now - cached[0] > SECRET_TTL:
+        client = boto3.client("secretsmanager")
+        value = client.get_secret_value(SecretId=secret_arn)["SecretString"].encode("utf-8")
+        _cache[secret_arn] = cached = (now, value)
+    return cached[1]
 
 
 def verify(event: dict, context=None) -> dict:

@@ -16,9 +16,8 @@ def secret(aws, monkeypatch) -> str:
         Name="origin-verify", SecretString=value
     )
     monkeypatch.setenv("ORIGIN_VERIFY_SECRET_ARN", created["ARN"])
-    origin.expected_value.cache_clear()
-    yield value
-    origin.expected_value.cache_clear()
+    monkeypatch.setattr(origin, "_cache", {})
+    return value
 
 
 def event(headers: dict) -> dict:
@@ -49,7 +48,11 @@ def test_a_direct_call_is_refused(secret, headers):
     assert origin.verify(event(headers)) == {"isAuthorized": False}
 
 
-def test_the_secret_is_read_once_per_container(secret, monkeypatch):
-    origin.verify(event({"x-origin-verify": secret}))
-    monkeypatch.setattr(origin.boto3, "client", lambda *a, **k: pytest.fail("read again"))
-    assert origin.verify(event({"x-origin-verify": secret})) == {"isAuthorized": True}
+def test_the_secret_is_read_once_per_container_then_again_after_its_ttl(secret, monkeypatch):
+    arn = origin.os.environ["ORIGIN_VERIFY_SECRET_ARN"]
+    assert origin.expected_value(arn, now=0.0) == secret.encode()
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=arn, SecretString="rotated"
+    )
+    assert origin.expected_value(arn, now=origin.SECRET_TTL) == secret.encode()  # cached
+    assert origin.expected_value(arn, now=origin.SECRET_TTL + 1) == b"rotated"
