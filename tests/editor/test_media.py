@@ -85,7 +85,7 @@ def test_other_kinds_of_files_are_refused_in_images(decap, name):
         decap.main_sha(), {f"territories/loiret/images/{name}": picture("PNG")}
     )
 
-    assert status == 403
+    assert status == 422
     assert "images/" in answer["message"]
 
 
@@ -94,7 +94,7 @@ def test_an_image_outside_images_is_refused(decap):
         decap.main_sha(), {"territories/loiret/photo.jpg": picture("JPEG")}
     )
 
-    assert status == 403
+    assert status == 422
     assert "ne peut pas être modifié depuis l'éditeur" in answer["message"]
 
 

@@ -219,7 +219,7 @@ def test_a_session_is_for_its_territory_only(editor, mailer):
     other = call(editor, "GET", "/api/editor/loir-et-cher/user", token=token)
 
     assert own[0] == 200 and own[1]["login"] == EDITOR
-    assert other[0] == 403
+    assert other[0] == 401
     assert other[1]["message"] == "Cette session est celle d'un autre territoire."
 
 

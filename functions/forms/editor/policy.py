@@ -32,6 +32,12 @@ _SUFFIXES = ("", "-offres", "-pages")  # the collections of a territory: file, o
 _BAD_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\\%]")
 
 
+# The status of a refusal: 422, as GitHub answers a request it will not carry out. Never 403:
+# CloudFront shows the site's 404 page for a 403 (S3's answer for a missing file), whatever
+# the path, and the editor must read the message.
+REFUSED = 422
+
+
 class Refused(Exception):
     """A call the editor may not make: its HTTP status and a French message for the editor."""
 
@@ -53,7 +59,7 @@ def clean_repo_path(path: str) -> str:
     """A file or folder path of the repository, relative, without `.`/`..`/empty segments."""
     parts = path.split("/")
     if path.startswith("/") or any(p in ("", ".", "..") for p in parts):
-        raise Refused(403, f"Chemin refusé : « {path} ».")
+        raise Refused(REFUSED, f"Chemin refusé : « {path} ».")
     return path
 
 

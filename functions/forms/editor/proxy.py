@@ -46,6 +46,7 @@ from ..catalogue import Catalogue
 from .github import GitHub, GitHubUnavailable
 from .media import MediaRefused, check_image, check_size
 from .policy import (
+    REFUSED,
     Refused,
     clean_repo_path,
     decode_path,
@@ -240,13 +241,13 @@ def _readable_ref(ctx: Context, ref: str) -> str:
     """A ref the scope may read from: main, one of its branches, or a commit."""
     if ref == ctx.api.branch or is_sha(ref) or editor_branch(ref, ctx.slugs):
         return ref
-    raise Refused(403, f"Branche « {ref} » hors de ce territoire.")
+    raise Refused(REFUSED, f"Branche « {ref} » hors de ce territoire.")
 
 
 def _readable_path(ctx: Context, path: str) -> str:
     path = clean_repo_path(path)
     if not readable(path, ctx.slugs, ctx.everything):
-        raise Refused(403, f"« {path} » est hors du dossier de ce territoire.")
+        raise Refused(REFUSED, f"« {path} » est hors du dossier de ce territoire.")
     return path
 
 
@@ -283,7 +284,7 @@ def branch(ctx: Context, branch: str) -> Answer:
 def pulls(ctx: Context) -> Answer:
     query = ctx.call.query
     if query.get("base", ctx.api.branch) != ctx.api.branch:
-        raise Refused(403, "Seules les demandes vers la branche principale sont listées.")
+        raise Refused(REFUSED, "Seules les demandes vers la branche principale sont listées.")
     state = query.get("state", "open")
     if state not in ("open", "closed", "all"):
         raise Refused(400, "État de demande inconnu.")
@@ -302,7 +303,7 @@ def pulls(ctx: Context) -> Answer:
 @route("GET", r"/compare/(?P<base>[^.]+)\.\.\.(?P<head>.+)")
 def compare(ctx: Context, base: str, head: str) -> Answer:
     if base != ctx.api.branch and not is_sha(base):
-        raise Refused(403, "Comparaison refusée : base inconnue.")
+        raise Refused(REFUSED, "Comparaison refusée : base inconnue.")
     head = head if is_sha(head) else _head(ctx, head)
     answer = ctx.forward("GET", f"/compare/{base}...{head}")
     if answer.status == 200 and isinstance(answer.data, dict):
@@ -316,7 +317,7 @@ def _head(ctx: Context, head: str) -> str:
     """`owner:branch` of one of the scope's branches (Decap names heads so)."""
     owner, _, name = head.partition(":")
     if owner.lower() != ctx.api.owner.lower() or not editor_branch(name, ctx.slugs):
-        raise Refused(403, f"Branche « {head} » hors de ce territoire.")
+        raise Refused(REFUSED, f"Branche « {head} » hors de ce territoire.")
     return f"{ctx.api.owner}:{name}"
 
 
@@ -372,9 +373,9 @@ def _tree_entry(ctx: Context, entry) -> dict:
     path = clean_repo_path(decode_path(path))
     kind = writable(path, ctx.slugs)
     if kind is None:
-        raise Refused(403, outside_message(path, ctx.slugs))
+        raise Refused(REFUSED, outside_message(path, ctx.slugs))
     if entry.get("mode") != "100644" or entry.get("type") != "blob":
-        raise Refused(403, f"« {path} » : seuls des fichiers ordinaires sont acceptés.")
+        raise Refused(REFUSED, f"« {path} » : seuls des fichiers ordinaires sont acceptés.")
     if sha is not None and not (isinstance(sha, str) and is_sha(sha)):
         raise Refused(400, f"« {path} » : contenu invalide.")
     if kind == "image" and sha is not None:
@@ -399,7 +400,7 @@ def new_commit(ctx: Context) -> Answer:
     if not (isinstance(message, str) and isinstance(tree_sha, str) and is_sha(tree_sha)):
         raise Refused(400, "Enregistrement invalide.")
     if not isinstance(parents, list) or len(parents) != 1 or not is_sha(str(parents[0])):
-        raise Refused(403, "Un enregistrement part d'une seule version existante.")
+        raise Refused(REFUSED, "Un enregistrement part d'une seule version existante.")
     # Whoever made the commit object is who the history names, whatever the editor sent.
     person = {"name": ctx.session.email, "email": ctx.session.email}
     body = {
@@ -421,12 +422,12 @@ def _changes_in_scope(ctx: Context, head: str) -> list[str]:
         raise Refused(409, "Cette version ne part pas de la branche principale : rechargez.")
     files = data.get("files") or []
     if len(files) >= MAX_COMPARED_FILES:
-        raise Refused(403, "Trop de fichiers modifiés à la fois.")
+        raise Refused(REFUSED, "Trop de fichiers modifiés à la fois.")
     names = []
     for changed in files:
         for name in (changed.get("filename"), changed.get("previous_filename")):
             if name and writable(name, ctx.slugs) is None:
-                raise Refused(403, outside_message(name, ctx.slugs))
+                raise Refused(REFUSED, outside_message(name, ctx.slugs))
             if name:
                 names.append(name)
     return names
@@ -434,7 +435,7 @@ def _changes_in_scope(ctx: Context, head: str) -> list[str]:
 
 def _scope_branch(ctx: Context, name: str) -> str:
     if not editor_branch(name, ctx.slugs):
-        raise Refused(403, f"Branche « {name} » hors de ce territoire.")
+        raise Refused(REFUSED, f"Branche « {name} » hors de ce territoire.")
     return name
 
 
@@ -443,7 +444,7 @@ def new_ref(ctx: Context) -> Answer:
     data = ctx.body()
     ref, sha = data.get("ref"), data.get("sha")
     if not (isinstance(ref, str) and ref.startswith("refs/heads/") and is_sha(str(sha))):
-        raise Refused(403, "Seules des branches de l'éditeur peuvent être créées.")
+        raise Refused(REFUSED, "Seules des branches de l'éditeur peuvent être créées.")
     name = _scope_branch(ctx, ref.removeprefix("refs/heads/"))
     _changes_in_scope(ctx, sha)
     return ctx.forward("POST", "/git/refs", body={"ref": f"refs/heads/{name}", "sha": sha})
@@ -518,7 +519,7 @@ def new_pull(ctx: Context) -> Answer:
     data = ctx.body()
     head, base, title = data.get("head"), data.get("base"), data.get("title")
     if base != ctx.api.branch or not isinstance(head, str) or not isinstance(title, str):
-        raise Refused(403, "Une demande de modification va vers la branche principale.")
+        raise Refused(REFUSED, "Une demande de modification va vers la branche principale.")
     head = _head(ctx, head)
     _changes_in_scope(ctx, head)
     slug = _slug_of_branch(ctx, head.split(":", 1)[1])
@@ -537,7 +538,7 @@ def _scope_pull(ctx: Context, number: str) -> dict:
     """A pull request of the scope, read from GitHub; Refused otherwise."""
     status, pull = ctx.api.github.get_json(f"{ctx.repo_path}/pulls/{number}")
     if status != 200 or not isinstance(pull, dict) or not _is_scope_pull(ctx, pull):
-        raise Refused(403, f"La demande n° {number} n'est pas une demande de ce territoire.")
+        raise Refused(REFUSED, f"La demande n° {number} n'est pas une demande de ce territoire.")
     return pull
 
 
@@ -550,14 +551,14 @@ def labels(ctx: Context, number: str) -> Answer:
         raise Refused(400, "Étiquettes invalides.")
     for label in wanted:
         if not CMS_LABEL.fullmatch(label) and label not in present:
-            raise Refused(403, f"L'étiquette « {label} » ne se pose pas depuis l'éditeur.")
+            raise Refused(REFUSED, f"L'étiquette « {label} » ne se pose pas depuis l'éditeur.")
     return ctx.forward("PUT", f"/issues/{number}/labels", body={"labels": wanted})
 
 
 @route("PATCH", r"/pulls/(?P<number>[0-9]{1,9})")
 def close_pull(ctx: Context, number: str) -> Answer:
     if ctx.body() != {"state": "closed"}:
-        raise Refused(403, "Depuis l'éditeur, une demande peut seulement être retirée.")
+        raise Refused(REFUSED, "Depuis l'éditeur, une demande peut seulement être retirée.")
     _scope_pull(ctx, number)
     return ctx.forward("PATCH", f"/pulls/{number}", body={"state": "closed"})
 
@@ -565,7 +566,7 @@ def close_pull(ctx: Context, number: str) -> Answer:
 @route("PUT", r"/pulls/(?P<number>[0-9]{1,9})/merge")
 def merge(ctx: Context, number: str) -> Answer:
     raise Refused(
-        403,
+        REFUSED,
         "La mise en ligne se fait après relecture : les relecteurs du territoire acceptent la "
         "demande de modification sur le dépôt. Passez-la « Prête » pour la leur signaler.",
     )

@@ -56,10 +56,9 @@ class SignInError(Exception):
 class SessionError(Exception):
     """A missing, forged, expired or revoked session, or one for another territory."""
 
-    def __init__(self, message: str, wrong_scope: bool = False):
+    def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-        self.wrong_scope = wrong_scope
 
 
 @dataclass(frozen=True)
@@ -248,7 +247,7 @@ def check_session(
         raise SessionError("Session expirée : reconnectez-vous.") from None
     session = Session(str(payload.get("e", "")), str(payload.get("s", "")))
     if session.scope != scope:
-        raise SessionError("Cette session est celle d'un autre territoire.", wrong_scope=True)
+        raise SessionError("Cette session est celle d'un autre territoire.")
     if not allowed(catalogue, operators, scope, session.email):
         raise SessionError("Cette adresse n'a plus accès à l'éditeur de ce territoire.")
     return session

@@ -215,7 +215,7 @@ def api_call(event: dict, editor: Editor, scope: str, rest: str) -> dict:
             editor.sign_in.clock(),
         )
     except signin.SessionError as error:
-        return json_response(403 if error.wrong_scope else 401, {"message": error.message})
+        return json_response(401, {"message": error.message})
     body = _raw_body(event)
     if len(body) > MAX_API_BODY_BYTES:
         return json_response(413, {"message": "Envoi trop volumineux."})
