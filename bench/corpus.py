@@ -20,6 +20,8 @@ import zlib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from stdnum import luhn
+
 SEED = 20270101
 # The build date the benchmarks pass to our build: every date of the corpus is in 2027, so all
 # placements and events stay on offer, whatever day the benchmarks are run.
@@ -235,6 +237,18 @@ def yaml_list(key: str, items: list[dict], indent: str = "  ") -> list[str]:
     return lines
 
 
+def official_code(kind: str, number: int) -> str:
+    """A code of the territory's kind (the loader checks it): a département's number, a
+    commune's INSEE code, or an EPCI's SIREN with its Luhn key."""
+    departement = "2A" if number == 20 else f"{number:02d}"
+    if kind == "département":
+        return departement
+    if kind == "commune":
+        return f"{departement}{number * 7 % 998 + 1:03d}"
+    body = f"2000{number:02d}00"
+    return body + luhn.calc_check_digit(body)
+
+
 def territory_yaml(slug: str, kind: str, name: str, rng: random.Random) -> str:
     """The whole territory.yaml, every section filled."""
     place = name.split(" du ")[-1]
@@ -242,7 +256,7 @@ def territory_yaml(slug: str, kind: str, name: str, rng: random.Random) -> str:
         f"# Synthetic territory for the benchmarks (bench/corpus.py, seed {SEED}).",
         f"name: {q(name)}",
         f"kind: {kind}",
-        f'code: "{rng.randrange(1, 96):02d}"',
+        f'code: "{official_code(kind, rng.randrange(1, 96))}"',
         f"tagline: {q(f'Soigner et vivre en {place}, {rng.choice(COMPLEMENTS)}')}",
         "intro: |",
         *("  " + line for line in paragraph(rng, 4).splitlines()),

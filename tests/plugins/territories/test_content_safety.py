@@ -311,9 +311,9 @@ def test_a_tag_in_a_front_matter_is_refused_at_its_line(root):
 
 
 def test_standard_tags_are_accepted(root):
-    write_territory(root, {"territory.yaml": MINIMAL + "code: !!str 41\n"})
+    write_territory(root, {"territory.yaml": MINIMAL + "code: !!str 41018\n"})
     (territory,) = load_territories(root)
-    assert territory.code == "41"
+    assert territory.code == "41018"  # a commune's INSEE code (MINIMAL is a commune)
 
 
 def test_deep_nesting_is_refused_in_french(root):
