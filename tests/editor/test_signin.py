@@ -262,3 +262,25 @@ def test_the_signed_in_page_hands_the_session_to_the_editor(editor, mailer):
     assert session_in(page).startswith("gAAAAA")  # Fernet: encrypted and authenticated
     assert headers["cache-control"] == "no-store"
     assert headers["referrer-policy"] == "no-referrer"
+
+
+def test_behind_cloudfront_the_visitor_is_counted_not_the_edge(editor, mailer):
+    from forms.editor import web
+    from forms.local import build_event
+
+    asked = []
+
+    def ask(viewer: str):
+        headers = {"content-type": "application/x-www-form-urlencoded"}
+        headers["cloudfront-viewer-address"] = viewer
+        asked.append(viewer)
+        body = f"email=personne{len(asked)}@example.org".encode()
+        event = build_event("POST", "/api/editor/loiret/connexion", headers, body, "130.176.0.1")
+        return web.handle(event, editor)["statusCode"]
+
+    # Twenty requests of one visitor through one edge address, then another visitor.
+    statuses = [ask("198.51.100.7:4431") for _ in range(signin.REQUESTS_PER_CLIENT)]
+
+    assert statuses == [200] * signin.REQUESTS_PER_CLIENT
+    assert ask("198.51.100.7:5555") == 429  # the same visitor, another port
+    assert ask("[2001:db8::9]:443") == 200  # someone else behind the same edge

@@ -57,6 +57,12 @@ def _headers(event: dict) -> dict:
 
 
 def _client(event: dict) -> str:
+    """The visitor's address: CloudFront's CloudFront-Viewer-Address (`ip:port`, which no
+    visitor can set) behind CloudFront, where the source address is CloudFront's own; the
+    source address locally."""
+    viewer = _headers(event).get("cloudfront-viewer-address", "")
+    if viewer:
+        return viewer.rsplit(":", 1)[0].strip("[]")
     return ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "inconnu"
 
 

@@ -753,3 +753,11 @@ def test_the_editor_api_too_answers_only_requests_that_came_through_cloudfront(t
     authorizer = api["Auth"]["Authorizers"]["CloudFrontOnly"]
     assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["OriginVerifyFunction", "Arn"]}
     assert [h["HeaderName"] for h in origin["OriginCustomHeaders"]] == ["x-origin-verify"]
+
+
+def test_cloudfront_tells_the_editor_who_the_visitor_is_but_not_the_host(template):
+    policy = template["Resources"]["EditorOriginRequestPolicy"]["Properties"]
+    headers = policy["OriginRequestPolicyConfig"]["HeadersConfig"]
+
+    assert "CloudFront-Viewer-Address" in headers["Headers"]
+    assert "Host" not in headers["Headers"]
