@@ -45,6 +45,9 @@ class Settings:
     editor_branch: str = "main"
     editor_github_api: str = "https://api.github.com"
     editor_operators: tuple[str, ...] = ()
+    # Limits per client (submissions per IP and per address before a challenge): FORMS_RATE_LIMIT
+    # =off switches them off for load tests; the acknowledgements' limit per address stays.
+    rate_limit: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -62,6 +65,7 @@ class Settings:
                 "/"
             ),
             editor_operators=_addresses(env.get("EDITOR_OPERATORS") or env.get("OPERATOR_EMAIL")),
+            rate_limit=(env.get("FORMS_RATE_LIMIT") or "on").strip().lower() != "off",
         )
 
 
