@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from ..app import Settings
-from ..http import BASE_HEADERS, html_response
+from ..http import BASE_HEADERS, client_address, html_response
 from ..payload import BodyError, decode
 from ..ports import MailError
 from ..rendering import render
@@ -57,13 +57,8 @@ def _headers(event: dict) -> dict:
 
 
 def _client(event: dict) -> str:
-    """The visitor's address: CloudFront's CloudFront-Viewer-Address (`ip:port`, which no
-    visitor can set) behind CloudFront, where the source address is CloudFront's own; the
-    source address locally."""
-    viewer = _headers(event).get("cloudfront-viewer-address", "")
-    if viewer:
-        return viewer.rsplit(":", 1)[0].strip("[]")
-    return ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp") or "inconnu"
+    """The visitor's address, as the forms count it (CloudFront's viewer address)."""
+    return client_address(event) or "inconnu"
 
 
 def _raw_body(event: dict) -> bytes:
