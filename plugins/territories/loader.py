@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .fields import INVALID, FileContext, Record, Where, forbidden_html_message
+from .fields import (
+    INVALID,
+    FileContext,
+    Record,
+    Where,
+    forbidden_html_message,
+    line_of_text,
+    markdown_image_problems,
+)
 from .markup import (
     LineDict,
     YamlError,
@@ -195,9 +203,19 @@ def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
     front, front_line, body, body_line = parts
     values = _check_yaml_text(front, front_line, kind.spec, ctx)
     body_ok = _check_body(body, body_line, ctx)
-    if values is INVALID or not (name_ok and body_ok):
+    body_html = render_markdown(body) if body_ok else ""
+    images_ok = _check_body_images(body, body_html, body_line, ctx)
+    if values is INVALID or not (name_ok and body_ok and images_ok):
         return INVALID
-    return kind.build(path, values, render_markdown(body))
+    return kind.build(path, values, body_html)
+
+
+def _check_body_images(body: str, html: str, first_line: int, ctx: FileContext) -> bool:
+    """Every image of the Markdown body is a photo of images/ with its text alternative."""
+    problems = markdown_image_problems(html, ctx.folder)
+    for src, message in problems:
+        ctx.errors.append(ContentError(ctx.path, first_line + line_of_text(body, src), "", message))
+    return not problems
 
 
 def _check_body(body: str, first_line: int, ctx: FileContext) -> bool:

@@ -12,3 +12,15 @@ contact:
   email: contact@example.org
 notify: [accueil@example.org]
 """
+
+
+def jpeg(width: int = 64, height: int = 48, exif: bytes | None = None) -> bytes:
+    """A small real JPEG (a gradient), with EXIF bytes when given."""
+    import io
+
+    from PIL import Image
+
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", **({"exif": exif} if exif else {}))
+    return buffer.getvalue()
