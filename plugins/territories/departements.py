@@ -117,7 +117,8 @@ DEPARTEMENTS: dict[str, tuple[str, int]] = {
     "976": ("Mayotte", 0),
 }
 
-# The preposition of the « in » form where usage is not « dans » + the article: most feminine names of lands
+# The preposition of the « in » form where usage is not « dans » + the article: most
+# feminine names of lands
 # (not rivers) take « en », names without article « en », islands and Paris « à ».
 IN_PREPOSITIONS = {
     "07": "en",

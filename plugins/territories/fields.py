@@ -499,7 +499,9 @@ def markdown_image_problems(html: str, folder: Path) -> list[tuple[str, str]]:
                 "d'ailleurs) : copiez-la dans images/ et écrivez ![description](images/fichier.jpg)"
             )
         elif relative.is_absolute() or ".." in relative.parts or relative.parts[:1] != ("images",):
-            message = "chemin d'image attendu : images/<fichier> (ex. ![description](images/blois.jpg))"
+            message = (
+                "chemin d'image attendu : images/<fichier> (ex. ![description](images/blois.jpg))"
+            )
         elif relative.suffix.lower() not in images.PHOTO_SUFFIXES:
             message = f"« {src} » n'est pas une photo ({', '.join(images.PHOTO_SUFFIXES)})"
         elif not (folder / relative).is_file():

@@ -186,9 +186,7 @@ def capfirst(text: str) -> str:
 # inside guillemets, which are never part of a URL.
 NNBSP, NBSP = "\u202f", "\u00a0"
 _SPACE = "[ \t\r\n\u00a0\u202f]"
-_THIN = re.compile(
-    rf"{_SPACE}+(?=[;!?»])|(?<=«){_SPACE}+|(?<=«)(?!{_SPACE})|(?<![«\s\u202f])(?=»)"
-)
+_THIN = re.compile(rf"{_SPACE}+(?=[;!?»])|(?<=«){_SPACE}+|(?<=«)(?!{_SPACE})|(?<![«\s\u202f])(?=»)")
 _COLON = re.compile(rf"{_SPACE}+(?=:)")
 _MARKS = frozenset(":;!?«»")
 # What is not text: comments, elements whose content is code or data, and every tag.

@@ -100,7 +100,7 @@ def check_svg(path: Path) -> list[tuple[int, str]]:
             if attr.startswith("on"):
                 at(f"l'attribut {key} (code exécuté) est interdit dans une image SVG")
             elif attr == "href" and not value.strip().startswith(("#", "data:image/")):
-                at(f"le lien « {value[:60]} » vers un autre fichier est interdit dans une image SVG")
+                at(f"le lien « {value[:60]} » vers un autre fichier est interdit dans un SVG")
             elif attr == "style" and (EXTERNAL_URL.search(value) or "@import" in value):
                 at("un style qui charge un autre fichier est interdit dans une image SVG")
 
@@ -121,7 +121,9 @@ def check_svg(path: Path) -> list[tuple[int, str]]:
     try:
         parser.Parse(path.read_bytes(), True)
     except xml.parsers.expat.ExpatError as error:
-        problems.append((error.lineno, f"SVG mal formé ({xml.parsers.expat.errors.messages[error.code]})"))
+        problems.append(
+            (error.lineno, f"SVG mal formé ({xml.parsers.expat.errors.messages[error.code]})")
+        )
     return problems
 
 
@@ -209,7 +211,9 @@ def encode(source: Path, source_digest: str, folder: Path) -> Derived:
     for width in widths_for(image.width):
         height = max(1, round(image.height * width / image.width))
         resized = image if width == image.width else image.resize((width, height), Image.LANCZOS)
-        kinds = ["WEBP"] + (["PNG" if alpha else "JPEG"] if width in _fallback_widths(image.width) else [])
+        kinds = ["WEBP"] + (
+            ["PNG" if alpha else "JPEG"] if width in _fallback_widths(image.width) else []
+        )
         for kind in kinds:
             data = _save(resized if kind != "JPEG" else resized.convert("RGB"), kind)
             if kind == "PNG" and len(data) >= MAX_OUTPUT_BYTES:
@@ -217,7 +221,9 @@ def encode(source: Path, source_digest: str, folder: Path) -> Derived:
             ext = {"WEBP": "webp", "JPEG": "jpg", "PNG": "png"}[kind]
             name = f"{stem}-{width}.{tag}.{ext}"
             (folder / name).write_bytes(data)
-            variants.append(Variant(name, width, height, f"image/{ext.replace('jpg', 'jpeg')}", digest(data)))
+            variants.append(
+                Variant(name, width, height, f"image/{ext.replace('jpg', 'jpeg')}", digest(data))
+            )
     derived = Derived(image.width, image.height, tuple(variants))
     _write_meta(folder, derived)
     return derived
@@ -296,7 +302,11 @@ class SiteImages:
         widths, sizes = ROLES[role]
         webp = derived.of("image/webp", widths)
         fallbacks = derived.of(derived.fallback_mime, (FALLBACK_WIDTH, *widths))
-        img = max((v for v in fallbacks if v.width <= FALLBACK_WIDTH), default=fallbacks[0], key=lambda v: v.width)
+        img = max(
+            (v for v in fallbacks if v.width <= FALLBACK_WIDTH),
+            default=fallbacks[0],
+            key=lambda v: v.width,
+        )
         srcset = ",".join(f"{self.url(rel, v.name)} {v.width}w" for v in webp)
         loading = ' fetchpriority="high"' if eager else ' loading="lazy" decoding="async"'
         css = f' class="{class_}"' if class_ else ""
@@ -350,7 +360,9 @@ class SiteImages:
         for rel, derived in sorted(self.derived.items()):
             parent = PurePosixPath(rel).parent.as_posix()
             for v in derived.variants:
-                found.append((f"{prefix}{parent}/{v.name}", self.cache_folder(rel) / v.name, v.digest))
+                found.append(
+                    (f"{prefix}{parent}/{v.name}", self.cache_folder(rel) / v.name, v.digest)
+                )
         return found
 
 
@@ -363,8 +375,15 @@ def used_images(territory) -> tuple[list[str], list[str]]:
     photos += [p.photo for p in territory.pages if p.photo]
     raster = [p.image for p in photos]
     raster += [w.photo for w in territory.welcomers if w.photo]
-    bodies = [territory.intro_html] + [p.body_html for p in (*territory.placements, *territory.pages)]
-    raster += [img["src"] for html in bodies for img in markdown_images(html) if img.get("src", "").startswith("images/")]
+    bodies = [territory.intro_html] + [
+        p.body_html for p in (*territory.placements, *territory.pages)
+    ]
+    raster += [
+        img["src"]
+        for html in bodies
+        for img in markdown_images(html)
+        if img.get("src", "").startswith("images/")
+    ]
     svg = []
     logo = territory.brand.logo
     if logo:

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-WIDTH = 640  # viewBox width; the height follows the territory's shape
-MAX_HEIGHT = 560
-PADDING = 22
-RADIUS = 11
+WIDTH = 420  # viewBox width (small: markers stay legible on a phone); the height follows
+MAX_HEIGHT = 400
+PADDING = 16
+RADIUS = 10
 MAX_OUTLINE_BYTES = 2 * 1024 * 1024
 TOLERANCE = 1.2  # viewBox units an outline may move when simplified (invisible at this size)
 
@@ -139,19 +139,34 @@ def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[
 
 def _path(ring: list[tuple[float, float]], project: Projection) -> str:
     projected = [project(lon, lat) for lon, lat in ring]
-    kept = simplify(projected, TOLERANCE)
+    # A closed ring starts where it ends: simplify its two halves, split at the point farthest
+    # from the start.
+    far = max(range(len(projected)), key=lambda i: math.dist(projected[0], projected[i]))
+    kept = simplify(projected[: far + 1], TOLERANCE)[:-1] + simplify(projected[far:], TOLERANCE)
     return "M" + "L".join(f"{x:.0f},{y:.0f}" for x, y in kept) + "Z"
 
 
 def _spread(positions: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Markers nudged apart when places are too close to tell apart (same commune)."""
+    """Markers nudged apart when places are too close to tell apart (same commune): each
+    takes the nearest free spot on rings around its true place."""
     placed: list[tuple[float, float]] = []
-    for x, y in positions:
-        angle = 0.0
-        while any(math.hypot(x - px, y - py) < 2 * RADIUS + 1 for px, py in placed):
-            angle += math.pi / 3
-            x, y = x + 2 * RADIUS * math.cos(angle), y + 2 * RADIUS * math.sin(angle)
-        placed.append((x, y))
+
+    def free(x: float, y: float) -> bool:
+        return all(math.hypot(x - px, y - py) >= 2 * RADIUS + 1 for px, py in placed)
+
+    for x0, y0 in positions:
+        spot, ring = (x0, y0), 0
+        while not free(*spot):
+            ring += 1
+            candidates = [
+                (
+                    x0 + ring * (2 * RADIUS + 2) * math.cos(2 * math.pi * j / (6 * ring)),
+                    y0 + ring * (2 * RADIUS + 2) * math.sin(2 * math.pi * j / (6 * ring)),
+                )
+                for j in range(6 * ring)
+            ]
+            spot = next((c for c in candidates if free(*c)), spot)
+        placed.append(spot)
     return placed
 
 
@@ -169,7 +184,9 @@ def territory_map(site, siteurl: str = "") -> TerritoryMap | None:
     project = Projection(points)
     shapes = "".join(f'<path class="map-land" d="{_path(r, project)}"/>' for r in rings)
     positions = _spread([project(p.lon, p.lat) for p in places])
-    markers = "".join(_marker(p, x, y, siteurl) for p, (x, y) in zip(places, positions, strict=True))
+    markers = "".join(
+        _marker(p, x, y, siteurl) for p, (x, y) in zip(places, positions, strict=True)
+    )
     name = escape(site.territory.names.of)
     svg = (
         f'<svg class="map-drawing" viewBox="0 0 {WIDTH} {project.height}" '
@@ -184,7 +201,8 @@ def _marker(place: Place, x: float, y: float, siteurl: str) -> str:
     beside the map carries the same links)."""
     href = place.href if place.href.startswith("#") else f"{siteurl}{place.href}"
     return (
-        f'<a href="{escape(href)}" tabindex="-1"><title>{place.number}. {escape(place.name)}</title>'
+        f'<a href="{escape(href)}" tabindex="-1">'
+        f"<title>{place.number}. {escape(place.name)}</title>"
         f'<circle cx="{x:.0f}" cy="{y:.0f}" r="{RADIUS}"/>'
         f'<text x="{x:.0f}" y="{y + 4:.0f}">{place.number}</text></a>'
     )

@@ -427,8 +427,7 @@ TERRITORY = Record(
             "hero",
             PHOTO,
             False,
-            "La grande photo de la page d'accueil (au moins 1 600 pixels de large, de "
-            "préférence).",
+            "La grande photo de la page d'accueil (au moins 1 600 pixels de large, de préférence).",
         ),
         Field("brand", BRAND, True, "Couleurs et logo."),
         Field("contact", CONTACT, True, "Contact public."),

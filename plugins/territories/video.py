@@ -26,7 +26,9 @@ PROVIDERS = (
     ),
     (
         "Dailymotion",
-        re.compile(r"https://(?:www\.)?(?:dailymotion\.com/(?:embed/)?video/|dai\.ly/)([a-zA-Z0-9]+)"),
+        re.compile(
+            r"https://(?:www\.)?(?:dailymotion\.com/(?:embed/)?video/|dai\.ly/)([a-zA-Z0-9]+)"
+        ),
         "https://www.dailymotion.com/embed/video/{id}?autoplay=1",
     ),
 )
