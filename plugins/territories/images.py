@@ -183,8 +183,9 @@ def _upright(path: Path) -> Image.Image:
     return clean
 
 
-def _save(image: Image.Image, kind: str, limit: int = MAX_OUTPUT_BYTES) -> bytes:
-    """The image encoded, quality lowered step by step until it weighs less than `limit`."""
+def _save(image: Image.Image, kind: str, limit: int = MAX_OUTPUT_BYTES) -> bytes | None:
+    """The image encoded, quality lowered step by step until it weighs less than `limit`;
+    None when even the lowest quality weighs more (that width is then not offered)."""
     import io
 
     quality = QUALITY.get(kind, 0)
@@ -197,8 +198,10 @@ def _save(image: Image.Image, kind: str, limit: int = MAX_OUTPUT_BYTES) -> bytes
         else:
             image.save(buffer, kind, quality=quality, method=4)
         data = buffer.getvalue()
-        if len(data) < limit or kind == "PNG" or quality <= 30:
+        if len(data) < limit:
             return data
+        if kind == "PNG" or quality <= 30:
+            return None
         quality -= 8
 
 
@@ -216,8 +219,8 @@ def encode(source: Path, source_digest: str, folder: Path) -> Derived:
         )
         for kind in kinds:
             data = _save(resized if kind != "JPEG" else resized.convert("RGB"), kind)
-            if kind == "PNG" and len(data) >= MAX_OUTPUT_BYTES:
-                continue  # a huge transparent PNG: old browsers get the smaller fallback only
+            if data is None:
+                continue  # too heavy even at the lowest quality: the smaller widths remain
             ext = {"WEBP": "webp", "JPEG": "jpg", "PNG": "png"}[kind]
             name = f"{stem}-{width}.{tag}.{ext}"
             (folder / name).write_bytes(data)
