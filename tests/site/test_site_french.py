@@ -107,7 +107,7 @@ def spaced(text: str) -> str:
 
 @pytest.mark.parametrize("slug", SHAPES)
 def test_every_page_kind_writes_the_name_with_its_article(shapes_site, slug):
-    name, _, _, of, in_ = SHAPES[slug]
+    _, _, _, of, in_ = SHAPES[slug]
     pages = {url: spaced(html) for url, html in pages_of(shapes_site, slug).items()}
     base = f"t-{slug}/"
     assert f"Carte {of}" in pages[base + "index.html"]
@@ -220,6 +220,7 @@ SAMPLES = [
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_the_site_and_the_emails_apply_the_same_typography(sample):
     from forms import typography as emails
+
     from territories import french as site
 
     assert site.typography_html(sample) == emails.typography_html(sample)
