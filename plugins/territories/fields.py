@@ -23,7 +23,7 @@ import yaml
 from . import images, video
 from . import map as maps
 from .errors import ContentError
-from .markup import LineDict, LineList, forbidden_html, render_markdown
+from .markup import LineDict, LineList, convert_markdown
 
 INVALID = object()  # returned by a check that reported an error: nothing can be built from it
 _ABSENT = object()  # an optional key that was not written
@@ -154,23 +154,16 @@ class Markdown(Text):
         text = super().check(value, where)
         if text is INVALID:
             return text
-        found = forbidden_html(text)
-        if found:
-            return where.error(forbidden_html_message(found[1]))
-        html = render_markdown(text)
-        problems = markdown_image_problems(html, where.ctx.folder)
-        for src, message in problems:
-            # A block scalar (intro: |) starts on the line after its key.
-            Where(where.ctx, where.field, where.line + 1 + line_of_text(text, src)).error(message)
-        return INVALID if problems else html
-
-
-def forbidden_html_message(found: str) -> str:
-    """Why HTML such as <script> or <iframe> is refused in an editor's Markdown."""
-    return (
-        f"« {found} » n'est pas autorisé : le site ne charge ni script, ni contenu d'un autre "
-        "site (vidéo, carte, formulaire) ; mettez plutôt un lien"
-    )
+        html, problems = convert_markdown(text)
+        # A YAML text's lines are not the file's (folded, indented): the field's line says where.
+        for problem in problems:
+            where.error(problem.message)
+        if problems:
+            return INVALID
+        images_problems = markdown_image_problems(html, where.ctx.folder)
+        for _, message in images_problems:
+            where.error(message)
+        return INVALID if images_problems else html
 
 
 class Email(Text):

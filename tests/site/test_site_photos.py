@@ -269,7 +269,7 @@ def test_a_source_too_large_is_refused(tmp_path, monkeypatch):
     assert problem.startswith("le fichier pèse") and "au plus" in problem
 
 
-def test_a_markdown_image_without_alt_or_from_elsewhere_is_refused(tmp_path):
+def test_a_markdown_image_from_elsewhere_is_refused_then_one_without_alt(tmp_path):
     folder = write_territory(tmp_path)
     (folder / "pages" / "vivre-ici.md").write_text(
         "---\ntitle: Vivre\n---\nTexte.\n\n![](images/pont.jpg)\n\n![x](https://tiers.example/a.jpg)\n",
@@ -278,8 +278,13 @@ def test_a_markdown_image_without_alt_or_from_elsewhere_is_refused(tmp_path):
     with pytest.raises(BuildStopped) as stopped:
         build(tmp_path / "output", tmp_path / "territories")
     text = str(stopped.value)
-    assert "vivre-ici.md:6: texte alternatif manquant" in text
-    assert "vivre-ici.md:8: une image d'un autre site n'est pas affichée" in text
+    assert "vivre-ici.md:8: l'image « https://tiers.example/a.jpg » n'est pas autorisée" in text
+    (folder / "pages" / "vivre-ici.md").write_text(
+        "---\ntitle: Vivre\n---\nTexte.\n\n![](images/pont.jpg)\n", "utf-8"
+    )
+    with pytest.raises(BuildStopped) as stopped:
+        build(tmp_path / "output", tmp_path / "territories")
+    assert "vivre-ici.md:6: texte alternatif manquant" in str(stopped.value)
 
 
 def test_a_removed_photo_leaves_no_copy_behind(tmp_path):
