@@ -127,6 +127,19 @@ def check_svg(path: Path) -> list[tuple[int, str]]:
     return problems
 
 
+SVG_BOX = re.compile(r"<svg\b[^>]*?\bviewBox=\"\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)")
+SVG_SIZE = re.compile(r"<svg\b[^>]*?\bwidth=\"([\d.]+)(?:px)?\"[^>]*?\bheight=\"([\d.]+)(?:px)?\"")
+
+
+def svg_ratio(path: Path) -> float:
+    """Width over height of an SVG, from its viewBox or its width and height (else square)."""
+    head = path.read_text("utf-8", errors="replace")[:4096]
+    found = SVG_BOX.search(head) or SVG_SIZE.search(head)
+    if not found or not float(found.group(2)):
+        return 1.0
+    return float(found.group(1)) / float(found.group(2))
+
+
 def markdown_images(html: str) -> list[dict[str, str]]:
     """The attributes of each <img> of rendered Markdown (src, alt, title…)."""
     return [dict(ATTRIBUTE.findall(tag)) for tag in IMG_TAG.findall(html)]
@@ -331,6 +344,14 @@ class SiteImages:
             return f"{self.siteurl}{self.prefix}{rel}"
         small = self.derived[rel].of(self.derived[rel].fallback_mime, ROLES["logo"][0])
         return self.url(rel, small[-1].name)
+
+    def logo_width(self, rel: str, height: int = 40) -> int:
+        """The logo's width when shown `height` pixels high (width/height on every <img>)."""
+        if rel.lower().endswith(".svg"):
+            ratio = svg_ratio(self.folder / rel)
+        else:
+            ratio = self.derived[rel].width / self.derived[rel].height
+        return round(height * ratio)
 
     def body(self, html: str) -> Markup:
         """Rendered Markdown with its images/ pictures in place (a lone one as a figure)."""
