@@ -42,6 +42,9 @@ class Settings:
     operator_email: str = ""
     # The data controller named by the consent sentence (the site's OPERATOR_NAME setting).
     operator_name: str = DEFAULT_OPERATOR_NAME
+    # Limits per client (submissions per IP and per address before a challenge): FORMS_RATE_LIMIT
+    # =off switches them off for load tests; the acknowledgements' limit per address stays.
+    rate_limit: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -54,6 +57,7 @@ class Settings:
             site_url=(env.get("SITE_URL") or "").rstrip("/"),
             operator_email=(env.get("OPERATOR_EMAIL") or "").strip(),
             operator_name=(env.get("OPERATOR_NAME") or "").strip() or DEFAULT_OPERATOR_NAME,
+            rate_limit=(env.get("FORMS_RATE_LIMIT") or "on").strip().lower() != "off",
         )
 
 
