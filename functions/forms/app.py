@@ -18,6 +18,7 @@ from .validation import MIN_FILL_MS
 DEFAULT_MAIL_FROM = "Territoires <no-reply@territoires.example>"
 DEFAULT_STYLESHEET = "/theme/css/site.css"
 DEFAULT_PRIVACY_PATH = "/confidentialite/"
+DEFAULT_OPERATOR_NAME = "Territoires de santé"
 
 
 def utc_now() -> dt.datetime:
@@ -45,6 +46,8 @@ class Settings:
     editor_branch: str = "main"
     editor_github_api: str = "https://api.github.com"
     editor_operators: tuple[str, ...] = ()
+    # The data controller named by the consent sentence (the site's OPERATOR_NAME setting).
+    operator_name: str = DEFAULT_OPERATOR_NAME
     # Limits per client (submissions per IP and per address before a challenge): FORMS_RATE_LIMIT
     # =off switches them off for load tests; the acknowledgements' limit per address stays.
     rate_limit: bool = True
@@ -65,6 +68,7 @@ class Settings:
                 "/"
             ),
             editor_operators=_addresses(env.get("EDITOR_OPERATORS") or env.get("OPERATOR_EMAIL")),
+            operator_name=(env.get("OPERATOR_NAME") or "").strip() or DEFAULT_OPERATOR_NAME,
             rate_limit=(env.get("FORMS_RATE_LIMIT") or "on").strip().lower() != "off",
         )
 
