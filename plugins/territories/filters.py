@@ -48,12 +48,24 @@ def datetime_fr(moment: dt.datetime) -> str:
     return f"{DAYS[local.weekday()]} {date_fr(local.date())} à {local:%H} h {local:%M}"
 
 
+def time_fr(moment: dt.datetime) -> str:
+    """9 h 20, in Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{local.hour} h {local:%M}"
+
+
 def euros(amount: Decimal) -> str:
     """499 €, 1 234,50 € (narrow no-break spaces, as French typography wants)."""
     amount = Decimal(amount)
     whole = amount == amount.to_integral_value()
     text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
     return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+
+
+def percent(rate: Decimal) -> str:
+    """20 %, 5,5 % (a no-break space before the sign)."""
+    text = format(Decimal(rate).normalize(), "f")
+    return text.replace(".", ",") + "\u00a0%"
 
 
 def language(code: str) -> str:
@@ -63,7 +75,9 @@ def language(code: str) -> str:
 FILTERS = {
     "date_fr": date_fr,
     "datetime_fr": datetime_fr,
+    "time_fr": time_fr,
     "euros": euros,
+    "percent": percent,
     "slugify": slugify,
     "language": language,
 }

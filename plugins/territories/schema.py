@@ -29,6 +29,7 @@ from .fields import (
     Integer,
     ListOf,
     Markdown,
+    Percent,
     Phone,
     Record,
     Text,
@@ -36,12 +37,13 @@ from .fields import (
     Url,
     yaml_example,
 )
-from .validation import check_brand_contrast, check_period, check_subsidy
+from .validation import check_brand_contrast, check_period, check_registration, check_subsidy
 
 SLUG_TEXT = Text(r"[a-z0-9-]+", "lettres minuscules sans accent, chiffres et tirets", "identifiant")
 LANGUAGE = Text(
     r"[a-z]{2}", "code de langue ISO 639-1 en deux lettres, ex. fr, en", "code de langue"
 )
+SIRET = Text(r"[0-9]{14}", "14 chiffres sans espace", "numéro SIRET (14 chiffres)")
 HANDLE = Text(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?",
     "identifiant d'hébergement git, ex. @collectivite/equipe ou @utilisateur",
@@ -202,13 +204,68 @@ WELCOMER = Record(
             "Photo : chemin d'un fichier du dossier du territoire.",
             "images/claire.jpg",
         ),
+        Field(
+            "email",
+            Email(),
+            False,
+            "Adresse e-mail (jamais publiée) : elle reçoit les demandes des familles présentées.",
+            "claire@example.org",
+        ),
+        Field("phone", Phone(), False, "Téléphone (jamais publié), entre guillemets.", "06 12 34 56 78"),
+        Field(
+            "siret",
+            SIRET,
+            False,
+            "SIRET (jamais publié) sous lequel le welcomer facture ses missions.",
+            "73282932000074",
+        ),
     ),
     model.Welcomer,
     description="Un welcomer : un habitant bénévole qui accueille les nouveaux arrivants.",
 )
 
+SLOT = Record(
+    (
+        Field("start", DateTime(), True, "Début de l'entretien.", "2028-05-18T09:00:00+02:00"),
+        Field("end", DateTime(), False, "Fin de l'entretien.", "2028-05-18T09:20:00+02:00"),
+    ),
+    model.Slot,
+    (check_period,),
+    "Un créneau d'entretien (job dating) : une seule inscription le prend.",
+)
+
+REGISTRATION = Record(
+    (
+        Field(
+            "capacity",
+            Integer(minimum=1),
+            True,
+            "Nombre de places ; au-delà, les inscrits sont sur liste d'attente.",
+            40,
+        ),
+        Field(
+            "closes",
+            DateTime(),
+            False,
+            "Fin des inscriptions (par défaut : le début de l'événement).",
+            "2027-10-12T23:59:00+02:00",
+        ),
+        Field("slots", ListOf(SLOT), False, "Créneaux d'entretien, pour un job dating."),
+    ),
+    model.Registration,
+    description="Les inscriptions à l'événement.",
+)
+
 EVENT = Record(
     (
+        Field(
+            "id",
+            SLUG_TEXT,
+            False,
+            "Identifiant unique dans le territoire (minuscules, chiffres, tirets) : l'adresse de "
+            "la page de l'événement ; obligatoire avec « registration ».",
+            "afterwork-octobre-2027",
+        ),
         Field("title", Text(), True, "Titre de l'événement.", "Afterwork des nouveaux arrivants"),
         Field(
             "start",
@@ -223,9 +280,10 @@ EVENT = Record(
         ),
         Field("text", Text(), False, "Description."),
         Field("url", Url(), False, "Lien d'inscription ou d'information."),
+        Field("registration", REGISTRATION, False, "Inscriptions sur le site."),
     ),
     model.Event,
-    (check_period,),
+    (check_period, check_registration),
     "Un événement (afterwork, visite…).",
 )
 
@@ -239,7 +297,7 @@ PACK = Record(
             "Ce que contient le coffret.",
             ("Produits du terroir",),
         ),
-        Field("price_eur", Amount(), True, "Prix unitaire en euros (nombre ≥ 0).", 450),
+        Field("price_eur", Amount(), True, "Prix unitaire HT en euros (nombre ≥ 0).", 450),
         Field(
             "subsidy_eur",
             Amount(),
@@ -261,6 +319,13 @@ PACK = Record(
             True,
             "Quantité maximale par commande (entier ≥ 1).",
             50,
+        ),
+        Field(
+            "vat_rate",
+            Percent(),
+            False,
+            "Taux de TVA en % (20 par défaut) ; les prix s'entendent hors taxes (HT).",
+            20,
         ),
     ),
     model.Pack,
@@ -331,9 +396,17 @@ TERRITORY = Record(
         Field(
             "welcomers", ListOf(WELCOMER, unique="id"), False, "Welcomers (habitants accueillants)."
         ),
-        Field("events", ListOf(EVENT), False, "Événements à venir."),
+        Field("events", ListOf(EVENT, unique="id"), False, "Événements à venir."),
         Field("pack", PACK, False, "Coffret d'accueil."),
         Field("testimonials", ListOf(TESTIMONIAL), False, "Témoignages."),
+        Field(
+            "welcomer_rate_eur",
+            Amount(),
+            False,
+            "Ce qu'un welcomer facture HT par famille accompagnée (100 € par défaut) : "
+            "le montant des relevés mensuels.",
+            100,
+        ),
     ),
     description="Le fichier territory.yaml d'un territoire.",
 )
