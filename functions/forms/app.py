@@ -64,6 +64,10 @@ class App:
     settings: Settings = field(default_factory=Settings)
     # Locally, wakes the delivery worker; on AWS the table's stream feeds the mailer instead.
     on_stored: Callable[[Submission], None] | None = None
+    # The welcome service's records (follow-ups, registrations): forms.welcome_store locally,
+    # forms.aws.welcome_dynamodb on AWS; one object usually plays both parts.
+    followups: object | None = None
+    registrations: object | None = None
 
 
 def token_key_from_env(env: Mapping[str, str] = os.environ) -> bytes:

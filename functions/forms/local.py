@@ -2,9 +2,11 @@
 
     python -m forms.local --root output --port 8000
 
-Static files from `--root`; POST /api/welcomer-request and /api/pack-order, and their GET
-/correction pages, go through `forms.http.handle` in API Gateway v2 events, as on AWS. The store
-is `var/submissions.sqlite3`; e-mails go to `var/outbox/*.eml`, or over SMTP when SMTP_HOST is set.
+Static files from `--root`; the forms' POST /api/<form> (welcomer request, pack order, welcomer
+application, event registration) and their GET /correction pages, and the signed links'
+/api/action, go through `forms.http` in API Gateway v2 events, as on AWS. The store is
+`var/submissions.sqlite3` (submissions, follow-ups, registrations); e-mails go to
+`var/outbox/*.eml`, or over SMTP when SMTP_HOST is set.
 """
 
 from __future__ import annotations
@@ -27,15 +29,22 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .app import App, Settings
 from .catalogue import CatalogueError, load_catalogue
-from .http import handle
+from .http import handle, handle_action
 from .local_store import SQLiteStore
 from .mailers import OutboxMailer, mailer_from_env
-from .ports import PACK_ORDER, WELCOMER_REQUEST
+from .ports import EVENT_REGISTRATION, PACK_ORDER, WELCOMER_APPLICATION, WELCOMER_REQUEST
 from .tokens import new_key
+from .welcome_store import SQLiteWelcomeStore
 from .worker import DeliveryWorker
 
 log = logging.getLogger("forms")
-ROUTES = {"/api/welcomer-request": WELCOMER_REQUEST, "/api/pack-order": PACK_ORDER}
+ROUTES = {
+    "/api/welcomer-request": WELCOMER_REQUEST,
+    "/api/pack-order": PACK_ORDER,
+    "/api/welcomer-application": WELCOMER_APPLICATION,
+    "/api/event-registration": EVENT_REGISTRATION,
+}
+ACTION_ROUTE = "/api/action"  # signed links: GET shows, POST acts
 TOO_LARGE = "Le formulaire envoyé est trop volumineux (32 Ko au maximum)."
 MAX_READ_BYTES = 1024 * 1024  # larger bodies are refused unread (API Gateway caps at 10 MB)
 EXTRA_TYPES = {
@@ -148,6 +157,8 @@ class Handler(BaseHTTPRequestHandler):
         form = ROUTES.get(path.removesuffix("/correction").rstrip("/"))
         if form is not None:
             self._api(method, form)
+        elif path.rstrip("/") == ACTION_ROUTE:
+            self._api(method, None)
         elif path.startswith("/api/"):
             self._send(
                 404,
@@ -186,7 +197,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return self.rfile.read(int(length))
 
-    def _api(self, method: str, form: str) -> None:
+    def _api(self, method: str, form: str | None) -> None:
         body = self._read_body() if method == "POST" else b""
         if body is None:
             return
@@ -197,7 +208,8 @@ class Handler(BaseHTTPRequestHandler):
             body,
             self.client_address[0],
         )
-        response = handle(event, self.site.app, form)
+        app = self.site.app
+        response = handle_action(event, app) if form is None else handle(event, app, form)
         payload = response.get("body") or ""
         data = (
             base64.b64decode(payload)
@@ -260,11 +272,18 @@ class LocalServer:
     ):
         catalogue = load_catalogue(catalogue_path)
         self.store = SQLiteStore(var / "submissions.sqlite3")
+        self.records = SQLiteWelcomeStore(var / "submissions.sqlite3")
         self.mailer = mailer_from_env(var / "outbox")
         settings = Settings.from_env()
         self.worker = DeliveryWorker(catalogue, self.store, self.mailer, settings.mail_from)
         self.app = App(
-            catalogue, self.store, token_key(var), settings=settings, on_stored=self.worker.submit
+            catalogue,
+            self.store,
+            token_key(var),
+            settings=settings,
+            on_stored=self.worker.submit,
+            followups=self.records,
+            registrations=self.records,
         )
         handler = type("BoundHandler", (Handler,), {"site": Site(Path(root), self.app)})
         self.httpd = ThreadingHTTPServer((host, port), handler)
@@ -285,6 +304,7 @@ class LocalServer:
 
     def serve_forever(self) -> None:
         self.store.purge_expired(dt.datetime.now(dt.UTC))
+        self.records.purge_expired(dt.datetime.now(dt.UTC))
         self.worker.start()
         self.httpd.serve_forever()
 

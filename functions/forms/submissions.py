@@ -8,15 +8,23 @@ import secrets
 from dataclasses import dataclass
 
 from .app import App
-from .ports import EMAIL_PENDING, EMAIL_SPAM, PACK_ORDER, DuplicateSubmission, Submission
+from .ports import (
+    EMAIL_PENDING,
+    EMAIL_SPAM,
+    PACK_ORDER,
+    WELCOMER_APPLICATION,
+    DuplicateSubmission,
+    Submission,
+)
 from .pricing import price_order
 from .validation import Valid, validate
 
 log = logging.getLogger("forms")
 
 # Retention (GDPR): a candidate's request is useful for a few years; an order is an accounting
-# record, kept ten years (French commercial code, art. L123-22).
-RETENTION_YEARS = {"welcomer-request": 3, PACK_ORDER: 10}
+# record, kept ten years (French commercial code, art. L123-22). A welcomer's application, two
+# years (as for an unsuccessful job application): a retained one moves to territory.yaml.
+RETENTION_YEARS = {"welcomer-request": 3, PACK_ORDER: 10, WELCOMER_APPLICATION: 2}
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,9 @@ def _event_entry(event: Event, site_path: str) -> dict:
         "registration": {
             "capacity": registration.capacity,
             "closes": (registration.closes or event.start).isoformat(),
-            "slots": [{"start": s.start.isoformat(), "end": _iso(s.end)} for s in registration.slots],
+            "slots": [
+                {"start": s.start.isoformat(), "end": _iso(s.end)} for s in registration.slots
+            ],
         },
     }
 

@@ -211,7 +211,13 @@ WELCOMER = Record(
             "Adresse e-mail (jamais publiée) : elle reçoit les demandes des familles présentées.",
             "claire@example.org",
         ),
-        Field("phone", Phone(), False, "Téléphone (jamais publié), entre guillemets.", "06 12 34 56 78"),
+        Field(
+            "phone",
+            Phone(),
+            False,
+            "Téléphone (jamais publié), entre guillemets.",
+            "06 12 34 56 78",
+        ),
         Field(
             "siret",
             SIRET,

@@ -10,6 +10,7 @@ from forms.app import App, Settings
 from forms.catalogue import load_catalogue
 from forms.local_store import SQLiteStore
 from forms.tokens import new_key
+from forms.welcome_store import SQLiteWelcomeStore
 from formskit import MAIL_FROM, ROOT, Clock
 from territories.catalogue import write_catalogue
 from territories.loader import load_territories
@@ -62,18 +63,32 @@ def sqlite_store(tmp_path):
 
 
 @pytest.fixture
+def records(tmp_path):
+    """Follow-ups, registrations and their e-mails, in the same SQLite file as the submissions."""
+    store = SQLiteWelcomeStore(tmp_path / "submissions.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture
 def stored_events():
     """What App.on_stored was told: the submissions handed to delivery."""
     return []
 
 
 @pytest.fixture
-def forms_app(catalogue, sqlite_store, clock, stored_events):
+def forms_app(catalogue, sqlite_store, records, clock, stored_events):
     return App(
         catalogue=catalogue,
         store=sqlite_store,
         token_key=new_key(),
         clock=clock,
-        settings=Settings(mail_from=MAIL_FROM),
+        settings=Settings(
+            mail_from=MAIL_FROM,
+            site_url="https://territoires.example",
+            operator_email="operateur@territoires.example",
+        ),
         on_stored=stored_events.append,
+        followups=records,
+        registrations=records,
     )
