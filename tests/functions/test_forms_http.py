@@ -195,7 +195,12 @@ BAD_INPUT = {
         422,
         "interests",
     ),
-    "interest over 80 characters": (W, lambda: json_with(W, interests=["é" * 81]), 422, "interests"),
+    "interest over 80 characters": (
+        W,
+        lambda: json_with(W, interests=["é" * 81]),
+        422,
+        "interests",
+    ),
     "interests not a list": (W, lambda: json_with(W, interests={"écoles": True}), 422, "interests"),
     "consent false": (W, lambda: json_with(W, consent=False), 422, "consent"),
     "consent as a string in JSON": (W, lambda: json_with(W, consent="yes"), 422, "consent"),
