@@ -442,3 +442,16 @@ def test_an_unexpected_error_is_a_plain_500_without_trace(forms_app, caplog):
     assert list(body["errors"]) == ["body"]
     assert "secret" not in json.dumps(body) and "RuntimeError" not in json.dumps(body)
     assert "RuntimeError" in caplog.text  # operators get the trace, in the logs only
+
+
+def test_a_public_buyer_gives_its_chorus_pro_codes_and_gets_the_amount_with_vat(
+    forms_app, sqlite_store
+):
+    request = json_with(P, service_code="SERVICE-SANTE-01", engagement_number="EJ-2026-00042")
+    status, _, body = call(forms_app, P, request)
+    assert status == 202
+    assert (body["total_eur"], body["total_ttc_eur"]) == (2990, 3588)  # HT, then TTC at 20 %
+    stored = sqlite_store.get(body["id"])
+    assert stored.fields["service_code"] == "SERVICE-SANTE-01"
+    assert stored.fields["engagement_number"] == "EJ-2026-00042"
+    assert stored.pricing["vat_eur"] == "598"
