@@ -146,6 +146,11 @@ class SQLiteWelcomeStore:
                 (item.key, now, json.dumps(item.recipients), item.message.as_bytes()),
             )
 
+    def enqueue(self, outgoing: list[Outgoing]) -> None:
+        """Store e-mails that no record change causes (digests, statements), each key once."""
+        with self._transaction() as db:
+            self._enqueue(db, outgoing, dt.datetime.now(dt.UTC).isoformat())
+
     def outgoing(self, prefix: str = "") -> list[tuple[str, bytes]]:
         """(key, message bytes) of the stored e-mails whose key starts with `prefix`."""
         rows = self._connection().execute(
@@ -357,9 +362,13 @@ class SQLiteWelcomeStore:
             ).rowcount
         return count
 
+    def registrations_of(self, address: str) -> list[Registration]:
+        """Every registration made with this address (case ignored)."""
+        return self._select(self._connection(), "email = ?", (address.strip().casefold(),))
+
     def erase_email(self, address: str, request_ids: list[str]) -> dict[str, int]:
         """Delete this address's registrations, these requests' follow-ups, and every stored
-        e-mail sent to the address or about these records; counts by kind."""
+        e-mail sent to the address or naming these records; counts by kind."""
         wanted = address.strip().casefold()
         db = self._connection()
         db.execute("PRAGMA secure_delete = ON")
@@ -373,11 +382,15 @@ class SQLiteWelcomeStore:
                 db.execute("DELETE FROM followups WHERE request_id = ?", (i,)).rowcount
                 for i in request_ids
             )
+            # The e-mails to the address, and those about these records (digests name them).
+            ids_bytes = [i.encode("ascii") for i in (*ids, *request_ids)]
             keys = [
                 key
-                for key, recipients in db.execute("SELECT key, recipients FROM outgoing")
+                for key, recipients, message in db.execute(
+                    "SELECT key, recipients, message FROM outgoing"
+                )
                 if wanted in (r.casefold() for r in json.loads(recipients))
-                or key.split("/", 1)[0] in {*ids, *request_ids}
+                or any(i in message for i in ids_bytes)
             ]
             for key in keys:
                 db.execute("DELETE FROM outgoing WHERE key = ?", (key,))

@@ -19,7 +19,7 @@ from ..catalogue import CatalogueError, load_catalogue
 from ..delivery import deliver
 from ..mailers import OutboxMailer, mailer_from_env
 from ..ports import EMAIL_PENDING, EMAIL_SENT, EMAIL_SPAM, FORMS, StoreUnavailable
-from . import export, report
+from . import export, report, welcome
 from .queries import PARIS, Selection
 
 DEFAULT_STORE = "sqlite:var/submissions.sqlite3"
@@ -51,7 +51,11 @@ class Backend:
 
         if not path.is_file():
             raise AdminError(f"{path} n'existe pas : aucune demande reçue localement.")
+        from ..welcome_store import SQLiteWelcomeStore
+
         self.store = SQLiteStore(path)
+        self.records = SQLiteWelcomeStore(path)
+        self.var = path.parent
         self.outbox = Path(outbox) if outbox else path.parent / "outbox"
         self.admin = SQLiteAdmin(self.store, self.outbox)
         self.new_mailer: Callable = lambda: mailer_from_env(self.outbox)
@@ -61,9 +65,12 @@ class Backend:
         if not table:
             raise AdminError("--store dynamodb:TABLE, ou la variable TABLE_NAME, est nécessaire.")
         from ..aws import DynamoDBStore, SESMailer
+        from ..aws.welcome_dynamodb import DynamoDBWelcomeStore
         from .dynamodb import DynamoDBAdmin
 
         self.store = DynamoDBStore(table)
+        self.records = DynamoDBWelcomeStore(table)
+        self.var = None
         self.outbox = Path(outbox) if outbox else None
         self.admin = DynamoDBAdmin(self.store)
         self.new_mailer = (lambda: OutboxMailer(self.outbox)) if outbox else SESMailer
@@ -104,21 +111,26 @@ def confirmed(count: int) -> bool:
     """Ask on the terminal; only « oui » erases."""
     try:
         these = "ces" if count > 1 else "cette"
-        answer = input(f"Effacer définitivement {these} {count} demande(s) ? [oui/non] ")
+        answer = input(f"Effacer définitivement {these} {count} élément(s) ? [oui/non] ")
     except EOFError:  # the terminal closed: no answer is not a yes
         return False
     return answer.strip().casefold() in ("oui", "o", "yes", "y")
 
 
 def cmd_erase(args) -> int:
-    """Erase every submission sent with one address, after confirmation."""
+    """Erase every submission and registration sent with one address, their follow-ups and
+    the stored e-mails about them, after confirmation."""
     backend = Backend(args.store, args.outbox)
     found = backend.admin.with_email(args.email)
-    if not found:
-        print(f"Aucune demande avec cette adresse dans {backend.where}.")
+    registrations = backend.records.registrations_of(args.email)
+    if not found and not registrations:
+        print(f"Aucune demande ni inscription avec cette adresse dans {backend.where}.")
         return 0
     print(f"{len(found)} demande(s) avec cette adresse dans {backend.where} :")
-    print(report.summary_table([report.summary_of(s) for s in found], total=False))
+    if found:
+        print(report.summary_table([report.summary_of(s) for s in found], total=False))
+    for r in registrations:
+        print(f"inscription {r.id}  {r.territory}/{r.event}  {r.status}")
     if not args.yes:
         if not sys.stdin.isatty():
             print(
@@ -126,11 +138,16 @@ def cmd_erase(args) -> int:
                 file=sys.stderr,
             )
             return 2
-        if not confirmed(len(found)):
+        if not confirmed(len(found) + len(registrations)):
             print("Rien n'a été effacé.")
             return 1
-    erased = backend.admin.erase(found)
+    erased = backend.admin.erase(found) if found else 0
+    more = backend.records.erase_email(args.email, [s.id for s in found])
     print(f"Effacé : {erased} demande(s) — " + ", ".join(s.id for s in found))
+    print(
+        f"Effacé aussi : {more['registrations']} inscription(s), {more['followups']} suivi(s), "
+        f"{more['emails']} e-mail(s) en file"
+    )
     print(report.ERASE_NOTE)
     return 0
 
@@ -235,6 +252,7 @@ def parser() -> argparse.ArgumentParser:
     expiring.add_argument("--territory", help="slug du territoire")
     expiring.add_argument("--today", type=day, help="date du jour (AAAA-MM-JJ)")
     expiring.set_defaults(run=cmd_expiring)
+    welcome.add_commands(commands, common, day)
     return main_parser
 
 
@@ -244,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
         return args.run(args)
-    except (AdminError, CatalogueError, StoreUnavailable) as error:
+    except (AdminError, CatalogueError, StoreUnavailable, welcome.FlowError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 1
     except Exception as error:  # botocore's errors, imported only with the DynamoDB backend

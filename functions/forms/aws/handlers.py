@@ -1,7 +1,11 @@
 """Lambda entry points: wiring only. The work is done by forms.http and forms.delivery.
 
-    welcomer_request, pack_order   POST /api/<form>               (API Gateway HTTP API, v2)
+    welcomer_request, pack_order,  POST /api/<form>               (API Gateway HTTP API, v2)
+    welcomer_application,
+    event_registration
     correction                     GET  /api/{form}/correction
+    action                         GET and POST /api/action: a signed link's page, its action
+    digest                         every morning: the requests left without action, e-mailed
     stream_mailer                  DynamoDB stream → SES, one e-mail per message whatever the
                                    redeliveries (a lease is claimed before sending)
     sweeper                        every 15 minutes: what is still pending after the stream
@@ -27,9 +31,19 @@ from .. import http
 from ..app import App, Settings, utc_now
 from ..catalogue import Catalogue, load_catalogue
 from ..delivery import deliver
-from ..ports import EMAIL_PENDING, EMAIL_SENT, FORMS, PACK_ORDER, WELCOMER_REQUEST, StoreUnavailable
+from ..ports import (
+    EMAIL_PENDING,
+    EMAIL_SENT,
+    EVENT_REGISTRATION,
+    FORMS,
+    PACK_ORDER,
+    WELCOMER_APPLICATION,
+    WELCOMER_REQUEST,
+    StoreUnavailable,
+)
 from .dynamodb_store import SUBMISSION_PREFIX, DynamoDBStore
 from .ses_mailer import SESMailer
+from .welcome_dynamodb import DynamoDBWelcomeStore
 
 log = logging.getLogger("forms")
 log.setLevel(logging.INFO)
@@ -82,6 +96,12 @@ def store() -> DynamoDBStore:
 
 
 @functools.cache
+def records() -> DynamoDBWelcomeStore:
+    """Follow-ups and registrations, in the same table."""
+    return DynamoDBWelcomeStore()
+
+
+@functools.cache
 def app() -> App:
     """The public functions' application; only they need (and may read) the token secret."""
     return App(
@@ -90,6 +110,8 @@ def app() -> App:
         token_key=token_key(),
         clock=now,
         settings=Settings.from_env(),
+        followups=records(),
+        registrations=records(),
     )
 
 
@@ -101,7 +123,7 @@ def mailer() -> SESMailer:
 
 def reset() -> None:
     """Forget the container's state (tests, or after a configuration change)."""
-    for cached in (catalogue, store, app, mailer):
+    for cached in (catalogue, store, records, app, mailer):
         cached.cache_clear()
 
 
@@ -118,10 +140,39 @@ def pack_order(event: dict, context=None) -> dict:
     return http.handle(event, app(), PACK_ORDER)
 
 
+def welcomer_application(event: dict, context=None) -> dict:
+    """POST /api/welcomer-application (« devenir welcomer »)."""
+    return http.handle(event, app(), WELCOMER_APPLICATION)
+
+
+def event_registration(event: dict, context=None) -> dict:
+    """POST /api/event-registration: a seat, or the waiting list."""
+    return http.handle(event, app(), EVENT_REGISTRATION)
+
+
+def action(event: dict, context=None) -> dict:
+    """GET /api/action (confirmation page) and POST /api/action (the signed link's action)."""
+    return http.handle_action(event, app())
+
+
+def digest(event: dict | None = None, context=None) -> dict:
+    """Every morning: each territory's requests left without action, e-mailed to its staff."""
+    from ..admin.dynamodb import DynamoDBAdmin
+    from ..admin.queries import Selection
+    from ..digest import LOOK_BACK, digest_letters
+
+    since = (now() - LOOK_BACK).date()
+    requests = DynamoDBAdmin(store()).select(Selection(form=WELCOMER_REQUEST, start=since))
+    jobs = digest_letters(app(), requests, now())
+    records().enqueue(jobs)
+    log.info("digest: %d territory e-mail(s) queued", len(jobs))
+    return {"digests": len(jobs)}
+
+
 def correction(event: dict, context=None) -> dict:
     """GET /api/{form}/correction: the no-JavaScript correction page."""
     form = (event.get("pathParameters") or {}).get("form")
-    if form not in FORMS:
+    if form not in (*FORMS, EVENT_REGISTRATION):
         return http.json_response(404, {"errors": {"form": "Formulaire inconnu."}})
     return http.handle(event, app(), form)
 
