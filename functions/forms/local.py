@@ -264,6 +264,14 @@ class Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.command, urlsplit(self.path).path)
 
 
+class QueueingServer(ThreadingHTTPServer):
+    """One thread per request; the listen backlog is set before listen() is called (setting
+    it on the instance afterwards has no effect: a burst of 50 clients got connections reset)."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class LocalServer:
     """The site, the API, the store and the delivery worker, started and stopped together."""
 
@@ -286,9 +294,7 @@ class LocalServer:
             registrations=self.records,
         )
         handler = type("BoundHandler", (Handler,), {"site": Site(Path(root), self.app)})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 128
+        self.httpd = QueueingServer((host, port), handler)
         if not settings.site_url:  # links in e-mails point at this server
             self.app.settings = dataclasses.replace(settings, site_url=self.url.rstrip("/"))
 
