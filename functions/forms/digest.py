@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from . import followup
 from .french import PARIS, date_fr
 from .introductions import next_links, staff_links
-from .letters import Letter, Section, outgoing
+from .letters import Letter, Section, job
 from .ports import Submission
 from .recipients import staff
 
@@ -27,6 +27,7 @@ WHY = {
     followup.CALLING: "pas d'appel depuis trois semaines",
 }
 LOOK_BACK = dt.timedelta(days=365)  # older requests are not chased any more
+KEPT = dt.timedelta(days=90)  # a digest's job, after which it is deleted
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,6 @@ def digest_letters(app, requests: list[Submission], now: dt.datetime) -> list:
                 *(_section(app, item, territory) for item in items),
             ),
         )
-        jobs.append(
-            outgoing(f"digest/{slug}/{day.isoformat()}", letter, app.settings.mail_from, now)
-        )
+        key = f"digest/{slug}/{day.isoformat()}"
+        jobs.append(job(key, letter, app.settings.mail_from, now, key, now + KEPT))
     return jobs

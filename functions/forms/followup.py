@@ -202,7 +202,7 @@ def request_of(app, request_id: str) -> Submission:
 def act(app, request_id: str, action: str, compose=None, attempts: int = 5, **args) -> FollowUp:
     """Apply `action` to a request's stored follow-up; its e-mails are stored with the change.
 
-    `compose(request, before, after)` returns the Outgoing e-mails of the change. Raises
+    `compose(request, before, after)` returns the e-mail jobs of the change. Raises
     NotFound, Refused/AlreadyDone, or Conflict after `attempts` concurrent changes.
     """
     request = request_of(app, request_id)
@@ -215,5 +215,7 @@ def act(app, request_id: str, action: str, compose=None, attempts: int = 5, **ar
             app.followups.save_followup(after, before.version, outgoing)
         except Conflict:
             continue
+        if outgoing and app.wake_delivery is not None:
+            app.wake_delivery()
         return replace(after, version=before.version + 1)
     raise Conflict(request_id)

@@ -12,7 +12,7 @@ import datetime as dt
 from . import followup, links
 from .catalogue import TerritoryInfo, WelcomerInfo
 from .emails import LABELS
-from .letters import Letter, Section, outgoing
+from .letters import Letter, Section, job
 from .matching import LANGUAGE_NAMES, best_welcomers
 from .ports import Submission
 
@@ -182,12 +182,21 @@ def compose(app):
         welcomer = welcomer_to_introduce(territory, after.welcomer)
         now, mail_from = app.clock(), app.settings.mail_from
         key = f"{request.id}/introduction/{welcomer.id}"
+        about = (request.id, request.expires_at)  # erased with the request, kept no longer
         return [
-            outgoing(
-                f"{key}/welcomer", _to_welcomer(app, request, territory, welcomer), mail_from, now
+            job(
+                f"{key}/welcomer",
+                _to_welcomer(app, request, territory, welcomer),
+                mail_from,
+                now,
+                *about,
             ),
-            outgoing(
-                f"{key}/family", _to_family(app, request, territory, welcomer), mail_from, now
+            job(
+                f"{key}/family",
+                _to_family(app, request, territory, welcomer),
+                mail_from,
+                now,
+                *about,
             ),
         ]
 

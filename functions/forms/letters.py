@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid  # new_job sets the key's Message-ID
 
+from .delivery import new_job
 from .emails import POLICY, _address, _from_address, header_text
-from .outgoing import Outgoing
+from .ports import EmailJob
 from .rendering import render
 
 
@@ -92,6 +93,14 @@ def compose(letter: Letter, mail_from: str, date: dt.datetime, reference: str) -
     return message
 
 
-def outgoing(key: str, letter: Letter, mail_from: str, date: dt.datetime) -> Outgoing:
-    """The e-mail job of a letter: its key names it (and is its reference)."""
-    return Outgoing(key, compose(letter, mail_from, date, key.split("/", 1)[0]))
+def job(
+    key: str,
+    letter: Letter,
+    mail_from: str,
+    now: dt.datetime,
+    record: str,
+    expires_at: dt.datetime,
+) -> EmailJob:
+    """The e-mail job of a letter (forms.delivery): `record` is what it is about — erasing
+    the record erases the job — and `expires_at` that record's retention limit."""
+    return new_job(key, compose(letter, mail_from, now, record), record, now, expires_at)

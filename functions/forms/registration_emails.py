@@ -9,7 +9,7 @@ from . import links
 from .catalogue import EventInfo, TerritoryInfo
 from .french import datetime_fr, time_fr
 from .ics import event_ics
-from .letters import Attachment, Letter, Section, outgoing
+from .letters import Attachment, Letter, Section, job
 from .recipients import staff
 from .registrations import CONFIRMED, Registration
 
@@ -154,23 +154,24 @@ def _staff_notice(app, territory, event, registration, what: str) -> Letter:
     )
 
 
+def _job(app, key: str, letter: Letter, registration: Registration):
+    """A job about `registration`: erased with it, kept no longer than it."""
+    now = app.clock()
+    return job(key, letter, app.settings.mail_from, now, registration.id, registration.expires_at)
+
+
 def on_registered(app, territory: TerritoryInfo, event: EventInfo, registration: Registration):
     """The e-mails of a new registration, as decided by the store."""
-    now, mail_from = app.clock(), app.settings.mail_from
     if registration.status == CONFIRMED:
         mine = _confirmation(app, territory, event, registration, promoted=False)
         what = "nouvelle inscription confirmée"
     else:
         mine = _waitlisted(app, territory, event, registration)
         what = "nouvelle inscription sur liste d'attente"
+    notice = _staff_notice(app, territory, event, registration, what)
     return [
-        outgoing(f"{registration.id}/{registration.status}", mine, mail_from, now),
-        outgoing(
-            f"{registration.id}/notify",
-            _staff_notice(app, territory, event, registration, what),
-            mail_from,
-            now,
-        ),
+        _job(app, f"{registration.id}/{registration.status}", mine, registration),
+        _job(app, f"{registration.id}/notify", notice, registration),
     ]
 
 
@@ -180,29 +181,14 @@ def on_cancelled(app, cancelled: Registration, promoted: Registration | None):
     event = territory.events.get(cancelled.event) if territory else None
     if event is None:  # the event is over and left the catalogue: nothing worth telling
         return []
-    now, mail_from = app.clock(), app.settings.mail_from
     jobs = [
-        outgoing(
-            f"{cancelled.id}/cancelled", _cancelled(territory, event, cancelled), mail_from, now
-        )
+        _job(app, f"{cancelled.id}/cancelled", _cancelled(territory, event, cancelled), cancelled)
     ]
     what = "annulation"
     if promoted is not None:
-        jobs.append(
-            outgoing(
-                f"{promoted.id}/promoted",
-                _confirmation(app, territory, event, promoted, promoted=True),
-                mail_from,
-                now,
-            )
-        )
+        confirmation = _confirmation(app, territory, event, promoted, promoted=True)
+        jobs.append(_job(app, f"{promoted.id}/promoted", confirmation, promoted))
         what += f" ; place donnée à {promoted.fields['first_name']} {promoted.fields['last_name']}"
-    jobs.append(
-        outgoing(
-            f"{cancelled.id}/cancelled-notify",
-            _staff_notice(app, territory, event, cancelled, what),
-            mail_from,
-            now,
-        )
-    )
+    notice = _staff_notice(app, territory, event, cancelled, what)
+    jobs.append(_job(app, f"{cancelled.id}/cancelled-notify", notice, cancelled))
     return jobs

@@ -103,6 +103,8 @@ def register(app, data: dict, idempotency_key: str | None = None) -> Receipt:
     except SlotTaken:
         message = "Ce créneau vient d'être pris : choisissez-en un autre."
         raise ValidationFailed([FieldError("slot", "taken", message)]) from None
+    if not existing and app.wake_delivery is not None:
+        app.wake_delivery()
     log.info(
         "registration %s for %s/%s: %s%s",
         stored.id,
@@ -123,6 +125,8 @@ def cancel(app, registration_id: str) -> Cancellation:
         return on_cancelled(app, cancelled, promoted)
 
     result = app.registrations.cancel(registration_id, app.clock(), outgoing)
+    if app.wake_delivery is not None:
+        app.wake_delivery()
     log.info(
         "registration %s cancelled%s",
         registration_id,

@@ -17,9 +17,10 @@ from decimal import Decimal
 from .catalogue import TerritoryInfo, WelcomerInfo
 from .followup import FollowUp
 from .french import PARIS, euros, month_fr
-from .letters import Attachment, Letter, Section, outgoing
+from .letters import Attachment, Letter, Section, job
 from .ports import Submission
 
+KEPT = dt.timedelta(days=90)  # a statement's job, after which it is deleted
 COLUMNS = (
     "territoire", "welcomer", "siret", "mois", "demande", "famille", "présentée le",
     "appels du mois", "dates des appels", "facturée ce mois", "montant HT (EUR)",
@@ -165,12 +166,9 @@ def statement_jobs(app, items: list[Statement]) -> list:
     if not app.settings.operator_email:
         return []
     now = app.clock()
-    return [
-        outgoing(
-            f"statement/{s.territory.slug}/{s.welcomer.id}/{s.month}",
-            letter(s, app.settings.operator_email),
-            app.settings.mail_from,
-            now,
-        )
-        for s in items
-    ]
+    jobs = []
+    for s in items:
+        key = f"statement/{s.territory.slug}/{s.welcomer.id}/{s.month}"
+        message = letter(s, app.settings.operator_email)
+        jobs.append(job(key, message, app.settings.mail_from, now, key, now + KEPT))
+    return jobs

@@ -1,8 +1,9 @@
 """SQLite records of the welcome service, beside the submissions in `var/submissions.sqlite3`:
-the follow-up of welcomer requests, event registrations, and the e-mails their changes cause.
+the follow-up of welcomer requests and event registrations.
 
 Every change runs in one `BEGIN IMMEDIATE` transaction (the write lock is taken first, so two
-threads never both read « 9 seats taken » and both take the tenth), together with its e-mails.
+threads never both read « 9 seats taken » and both take the tenth), together with the e-mail
+jobs it causes, in the delivery core's `email_jobs` table (forms.delivery).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from . import local_store
 from .followup import Conflict, FollowUp
-from .outgoing import Outgoing
+from .local_store import enqueue_jobs
+from .ports import EmailJob
 from .registrations import (
     CANCELLED,
     CONFIRMED,
@@ -57,13 +60,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS registrations_slot
     ON registrations (territory, event, slot) WHERE status = 'confirmed' AND slot IS NOT NULL;
 CREATE INDEX IF NOT EXISTS registrations_event
     ON registrations (territory, event, status, position);
-CREATE TABLE IF NOT EXISTS outgoing (
-    key TEXT PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    recipients TEXT NOT NULL,
-    message BLOB NOT NULL,
-    sent_at TEXT
-);
 """
 REGISTRATION_COLUMNS = (
     "id, territory, event, status, position, slot, email, received_at, expires_at, fields,"
@@ -105,7 +101,8 @@ class SQLiteWelcomeStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._connection().executescript(SCHEMA)  # commits by itself
+        # The submissions' and jobs' tables too: a change and its e-mails are one transaction.
+        self._connection().executescript(local_store.SCHEMA + SCHEMA)  # commits by itself
 
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -137,25 +134,17 @@ class SQLiteWelcomeStore:
 
     # -- E-mails. ----------------------------------------------------------------------------
 
-    def _enqueue(self, db: sqlite3.Connection, outgoing: list[Outgoing], now: str) -> None:
-        """Store each e-mail once: a key already stored is left as it is."""
-        for item in outgoing:
-            db.execute(
-                "INSERT OR IGNORE INTO outgoing (key, created_at, recipients, message)"
-                " VALUES (?, ?, ?, ?)",
-                (item.key, now, json.dumps(item.recipients), item.message.as_bytes()),
-            )
-
-    def enqueue(self, outgoing: list[Outgoing]) -> None:
+    def enqueue(self, jobs: list[EmailJob]) -> None:
         """Store e-mails that no record change causes (digests, statements), each key once."""
         with self._transaction() as db:
-            self._enqueue(db, outgoing, dt.datetime.now(dt.UTC).isoformat())
+            enqueue_jobs(db, jobs)
 
     def outgoing(self, prefix: str = "") -> list[tuple[str, bytes]]:
-        """(key, message bytes) of the stored e-mails whose key starts with `prefix`."""
+        """(key, message bytes) of the e-mail jobs whose key starts with `prefix` (a sent
+        job's bytes are dropped: read the outbox for those)."""
         rows = self._connection().execute(
-            "SELECT key, message FROM outgoing WHERE key LIKE ? ORDER BY created_at, key",
-            (prefix.replace("%", r"\%") + "%",),
+            "SELECT key, message FROM email_jobs WHERE substr(key, 1, ?) = ? ORDER BY key",
+            (len(prefix), prefix),
         )
         return list(rows)
 
@@ -174,7 +163,7 @@ class SQLiteWelcomeStore:
         return _followup(row) if row else None
 
     def save_followup(
-        self, followup: FollowUp, expected_version: int, outgoing: list[Outgoing]
+        self, followup: FollowUp, expected_version: int, outgoing: list[EmailJob]
     ) -> None:
         """Write the new state if nobody changed it since `expected_version`; Conflict else."""
         data = json.dumps(followup.to_dict(), ensure_ascii=False)
@@ -199,7 +188,7 @@ class SQLiteWelcomeStore:
                 ).rowcount
             if not changed:
                 raise Conflict(followup.request_id)
-            self._enqueue(db, outgoing, dt.datetime.now(dt.UTC).isoformat())
+            enqueue_jobs(db, outgoing)
 
     def followups(self, territory: str | None = None) -> list[FollowUp]:
         """Every stored follow-up (of one territory), oldest request first."""
@@ -228,7 +217,7 @@ class SQLiteWelcomeStore:
         self,
         registration: Registration,
         capacity: int,
-        outgoing: Callable[[Registration], list[Outgoing]],
+        outgoing: Callable[[Registration], list[EmailJob]],
     ) -> tuple[Registration, bool]:
         """Confirm, or waitlist when `capacity` seats are taken; (stored, already registered).
 
@@ -286,14 +275,14 @@ class SQLiteWelcomeStore:
                     None,
                 ),
             )
-            self._enqueue(db, outgoing(registration), registration.received_at.isoformat())
+            enqueue_jobs(db, outgoing(registration))
         return registration, False
 
     def cancel(
         self,
         registration_id: str,
         now: dt.datetime,
-        outgoing: Callable[[Registration, Registration | None], list[Outgoing]],
+        outgoing: Callable[[Registration, Registration | None], list[EmailJob]],
     ) -> Cancellation:
         """Cancel; a freed seat (and its slot) goes to the first of the waiting list."""
         with self._transaction() as db:
@@ -329,7 +318,7 @@ class SQLiteWelcomeStore:
                         (CONFIRMED, freed_slot, now.isoformat(), promoted.id),
                     )
             messages = outgoing(cancelled, promoted)
-            self._enqueue(db, messages, now.isoformat())
+            enqueue_jobs(db, messages)
         return Cancellation(cancelled, promoted, messages)
 
     def registration(self, registration_id: str) -> Registration | None:
@@ -366,9 +355,9 @@ class SQLiteWelcomeStore:
         """Every registration made with this address (case ignored)."""
         return self._select(self._connection(), "email = ?", (address.strip().casefold(),))
 
-    def erase_email(self, address: str, request_ids: list[str]) -> dict[str, int]:
-        """Delete this address's registrations, these requests' follow-ups, and every stored
-        e-mail sent to the address or naming these records; counts by kind."""
+    def erase_email(self, address: str, request_ids: list[str]) -> dict:
+        """Delete this address's registrations, these requests' follow-ups, and every e-mail
+        job to the address, about these records or naming them: counts, and the jobs' keys."""
         wanted = address.strip().casefold()
         db = self._connection()
         db.execute("PRAGMA secure_delete = ON")
@@ -382,18 +371,19 @@ class SQLiteWelcomeStore:
                 db.execute("DELETE FROM followups WHERE request_id = ?", (i,)).rowcount
                 for i in request_ids
             )
-            # The e-mails to the address, and those about these records (digests name them).
-            ids_bytes = [i.encode("ascii") for i in (*ids, *request_ids)]
+            # The e-mails to the address, about these records, or naming them (digests).
+            records = {*ids, *request_ids}
+            ids_bytes = [i.encode("ascii") for i in records]
             keys = [
                 key
-                for key, recipients, message in db.execute(
-                    "SELECT key, recipients, message FROM outgoing"
+                for key, record, recipients, message in db.execute(
+                    "SELECT key, record, recipients, message FROM email_jobs"
                 )
-                if wanted in (r.casefold() for r in json.loads(recipients))
+                if record in records
+                or wanted in (r.casefold() for r in json.loads(recipients))
                 or any(i in message for i in ids_bytes)
             ]
-            for key in keys:
-                db.execute("DELETE FROM outgoing WHERE key = ?", (key,))
-            counts["emails"] = len(keys)
+            db.executemany("DELETE FROM email_jobs WHERE key = ?", [(k,) for k in keys])
+            counts["keys"] = keys
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return counts

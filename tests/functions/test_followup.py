@@ -61,12 +61,13 @@ def test_opening_an_introduction_link_changes_nothing_its_post_introduces_once(
     token = token_of(introduce_link(forms_app, request_id))
     status, page = act(forms_app, "GET", token)
     assert status == 200 and "Présenter la famille" in page and 'method="post"' in page
-    assert records.followup(request_id) is None and records.outgoing() == []
+    assert records.followup(request_id) is None
+    assert records.outgoing(f"{request_id}/introduction/") == []
     status, page = act(forms_app, "POST", token)
     assert status == 200 and "présentés" in page
     state = records.followup(request_id)
     assert state.status == followup.INTRODUCED and state.welcomer == "sophie"
-    sent = mails(records, request_id)
+    sent = mails(records, f"{request_id}/introduction/")
     key = f"{request_id}/introduction/sophie"
     assert set(sent) == {f"{key}/welcomer", f"{key}/family"}
     to_welcomer, to_family = sent[f"{key}/welcomer"], sent[f"{key}/family"]
@@ -80,7 +81,7 @@ def test_opening_an_introduction_link_changes_nothing_its_post_introduces_once(
     # Replayed: refused, harmless, no third e-mail.
     status, page = act(forms_app, "POST", token)
     assert status == 409 and "déjà été présentée" in page
-    assert len(records.outgoing(request_id)) == 2
+    assert len(records.outgoing(f"{request_id}/introduction/")) == 2
 
 
 def test_two_clicks_at_once_introduce_once(forms_app, records, request_id):
@@ -162,7 +163,8 @@ def test_a_tampered_expired_or_foreign_link_is_refused(forms_app, records, reque
     status, page = act(forms_app, "GET", token)
     assert status == 410 and "plus valable" in page
     assert act(forms_app, "POST", token)[0] == 410
-    assert records.followup(request_id) is None and records.outgoing() == []
+    assert records.followup(request_id) is None
+    assert records.outgoing(f"{request_id}/introduction/") == []
 
 
 def test_a_link_to_an_erased_request_finds_nothing(forms_app, sqlite_store, request_id):

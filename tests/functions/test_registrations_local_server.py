@@ -14,9 +14,10 @@ from email.policy import default
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from forms.delivery import file_name
 from formskit import sample_fields
 
-from tools.local_site import serve
+from tools.local_site import serve, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +119,9 @@ def test_requests_at_once_for_the_same_slot_hold_it_once(server):
 def test_a_cancellation_link_promotes_the_first_in_line_through_the_server(server):
     url, db, _ = server
     ids = [register(url, "deux-places", 200 + n)[1]["id"] for n in range(3)]
-    (message,) = rows(db, "SELECT message FROM outgoing WHERE key = ?", f"{ids[0]}/confirmed")
-    mail = message_from_bytes(message[0], policy=default)
+    sent = db.parent / "outbox" / file_name(f"{ids[0]}/confirmed")  # the worker sends it
+    assert wait_until(sent.exists, timeout=20)
+    mail = message_from_bytes(sent.read_bytes(), policy=default)
     link = next(
         line
         for line in mail.get_body(("plain",)).get_content().splitlines()
@@ -139,3 +141,11 @@ def test_a_cancellation_link_promotes_the_first_in_line_through_the_server(serve
     assert status == 200 and "annulée".encode() in body
     states = dict(rows(db, "SELECT id, status FROM registrations WHERE id IN (?, ?, ?)", *ids))
     assert [states[i] for i in ids] == ["cancelled", "confirmed", "confirmed"]
+    promoted = db.parent / "outbox" / file_name(f"{ids[2]}/promoted")
+    assert wait_until(promoted.exists, timeout=20)
+    assert (
+        "Une place s'est libérée"
+        in message_from_bytes(promoted.read_bytes(), policy=default)
+        .get_body(("plain",))
+        .get_content()
+    )

@@ -7,7 +7,8 @@
                                             the waiting list's registration ids, in order
     SLOT#<territory>#<event>#<start>        an interview slot, held by one registration
     REGMAIL#<territory>#<event>#<sha256>    one registration per address and event
-    OUT#<key>                               an e-mail a change caused, stored with it
+    JOB#<key>                               an e-mail a change caused, stored with it in
+                                            the same transaction (forms.delivery)
 
 Seats are never overbooked because a registration is confirmed only in a transaction that
 raises the counter under the condition `confirmed < capacity` and creates the slot item
@@ -28,8 +29,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..followup import Conflict, FollowUp
-from ..outgoing import Outgoing
-from ..ports import StoreUnavailable
+from ..ports import EmailJob, StoreUnavailable
 from ..registrations import (
     CANCELLED,
     CONFIRMED,
@@ -39,11 +39,10 @@ from ..registrations import (
     Registration,
     SlotTaken,
 )
-from .dynamodb_store import CLIENT_CONFIG, epoch, iso
+from .dynamodb_store import CLIENT_CONFIG, JOB_KIND, JOB_PREFIX, DynamoDBStore, epoch
 
-FOLLOW, REG, EVENT, SLOT, REGMAIL, OUT = "FOLLOW#", "REG#", "EVENT#", "SLOT#", "REGMAIL#", "OUT#"
+FOLLOW, REG, EVENT, SLOT, REGMAIL = "FOLLOW#", "REG#", "EVENT#", "SLOT#", "REGMAIL#"
 ATTEMPTS = 20  # conditional writes lost to concurrent ones before giving up (503)
-OUTGOING_KEPT = dt.timedelta(days=90)  # a sent e-mail's copy: for the operator, not forever
 
 _serializer, _deserializer = TypeSerializer(), TypeDeserializer()
 
@@ -116,6 +115,11 @@ class DynamoDBWelcomeStore:
             self._client = boto3.client("dynamodb", config=CLIENT_CONFIG)
         return self._client
 
+    @property
+    def jobs(self) -> DynamoDBStore:
+        """The delivery core's side of the table: it writes a change and its e-mail jobs."""
+        return DynamoDBStore(self.table_name, self.client)
+
     # -- Plumbing. ---------------------------------------------------------------------------
 
     def _get(self, pk: str) -> dict | None:
@@ -127,17 +131,16 @@ class DynamoDBWelcomeStore:
             raise StoreUnavailable(f"DynamoDB GetItem: {type(error).__name__}") from None
         return answer.get("Item")
 
-    def _transact(self, items: list[dict]) -> list[bool] | None:
-        """Run a transaction: None when it succeeded, else which conditions failed."""
+    def _transact(self, items: list[dict], jobs: list[EmailJob] = ()) -> list[bool] | None:
+        """Write `items` and `jobs` in one transaction: None when it succeeded, else which of
+        `items` failed their condition (a job already stored is left as it is)."""
         try:
-            self.client.transact_write_items(TransactItems=items)
+            self.jobs.transact(items, jobs)
         except ClientError as error:
             if _cancelled(error):
-                reasons = _reasons(error)
-                if any(reasons):
-                    return reasons
-                # Cancelled for a conflict with another transaction: a retry may pass.
-                return [False] * len(items)
+                reasons = _reasons(error)[: len(items)]
+                # None failed: a conflict with a concurrent transaction; a retry may pass.
+                return reasons if any(reasons) else [False] * len(items)
             code = error.response["Error"]["Code"]
             raise StoreUnavailable(f"DynamoDB TransactWriteItems: {code}") from None
         except BotoCoreError as error:
@@ -198,32 +201,16 @@ class DynamoDBWelcomeStore:
 
     # -- E-mails. ----------------------------------------------------------------------------
 
-    def _outgoing_items(self, outgoing: list[Outgoing], now: dt.datetime) -> list[dict]:
-        return [
-            self._put(
-                OUT + item.key,
-                {
-                    "kind": "outgoing",
-                    "key": item.key,
-                    "recipients": item.recipients,
-                    "message": item.message.as_bytes(),
-                    "created_at": iso(now),
-                    "expires_epoch": epoch(now + OUTGOING_KEPT),
-                },
-            )
-            for item in outgoing
-        ]
-
-    def enqueue(self, outgoing: list[Outgoing]) -> None:
+    def enqueue(self, jobs: list[EmailJob]) -> None:
         """Store e-mails no record change causes (digests, statements); a stored key stays."""
-        now = dt.datetime.now(dt.UTC)
-        for item in self._outgoing_items(outgoing, now):
-            self._transact([item])  # a failed condition: already stored, nothing to do
+        self.jobs.enqueue(jobs)
 
     def outgoing(self, prefix: str = "") -> list[tuple[str, bytes]]:
-        """(key, message bytes) of the stored e-mails whose key starts with `prefix`."""
-        found = [_plain(i) for i in self._scan("outgoing")]
-        return sorted((v["key"], bytes(v["message"])) for v in found if v["key"].startswith(prefix))
+        """(key, message bytes) of the e-mail jobs whose key starts with `prefix`."""
+        found = [_plain(i) for i in self._scan(JOB_KIND)]
+        return sorted(
+            (v["key"], bytes(v.get("message") or b"")) for v in found if v["key"].startswith(prefix)
+        )
 
     # -- Follow-ups. -------------------------------------------------------------------------
 
@@ -232,7 +219,7 @@ class DynamoDBWelcomeStore:
         return _followup(item) if item else None
 
     def save_followup(
-        self, followup: FollowUp, expected_version: int, outgoing: list[Outgoing]
+        self, followup: FollowUp, expected_version: int, outgoing: list[EmailJob]
     ) -> None:
         """Write the new state if still at `expected_version`, with its e-mails; Conflict else."""
         values = {
@@ -250,8 +237,7 @@ class DynamoDBWelcomeStore:
         if expected_version:
             put["Put"]["ConditionExpression"] = "version = :expected"
             put["Put"]["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-        now = dt.datetime.now(dt.UTC)
-        if self._transact([put, *self._outgoing_items(outgoing, now)]) is not None:
+        if self._transact([put], outgoing) is not None:
             raise Conflict(followup.request_id)
 
     def followups(self, territory: str | None = None) -> list[FollowUp]:
@@ -298,16 +284,16 @@ class DynamoDBWelcomeStore:
         self,
         registration: Registration,
         capacity: int,
-        outgoing: Callable[[Registration], list[Outgoing]],
+        outgoing: Callable[[Registration], list[EmailJob]],
     ) -> tuple[Registration, bool]:
         """Confirm under `confirmed < capacity` (and a free slot), else join the waiting list."""
         wanted = registration.fields.get("slot")
         expires = {"expires_epoch": epoch(registration.expires_at)}
-        composed: dict[str, list[dict]] = {}  # by status: retries need not compose again
+        composed: dict[str, list[EmailJob]] = {}  # by status: retries need not compose again
 
-        def jobs_of(r: Registration) -> list[dict]:
+        def jobs_of(r: Registration) -> list[EmailJob]:
             if r.status not in composed:
-                composed[r.status] = self._outgoing_items(outgoing(r), r.received_at)
+                composed[r.status] = outgoing(r)
             return composed[r.status]
 
         mail = self._put(
@@ -339,7 +325,7 @@ class DynamoDBWelcomeStore:
                         {"registration_id": registration.id, **expires},
                     )
                 )
-            failed = self._transact(items + jobs_of(registration))
+            failed = self._transact(items, jobs_of(registration))
             if failed is None:
                 return registration, False
             if failed[1]:
@@ -362,7 +348,7 @@ class DynamoDBWelcomeStore:
                 mail,
                 self._put(REG + registration.id, self._registration_item(registration)),
             ]
-            failed = self._transact(items + jobs_of(registration))
+            failed = self._transact(items, jobs_of(registration))
             if failed is None:
                 return registration, False
             if failed[1]:
@@ -388,7 +374,7 @@ class DynamoDBWelcomeStore:
         self,
         registration_id: str,
         now: dt.datetime,
-        outgoing: Callable[[Registration, Registration | None], list[Outgoing]],
+        outgoing: Callable[[Registration, Registration | None], list[EmailJob]],
     ) -> Cancellation:
         """Cancel; a freed seat (and its slot) goes to the first of the waiting list."""
         for _ in range(ATTEMPTS):
@@ -478,7 +464,7 @@ class DynamoDBWelcomeStore:
             before = cancelled.status
             cancelled.status, cancelled.slot, cancelled.cancelled_at = CANCELLED, None, now
             messages = outgoing(cancelled, promoted)
-            if self._transact(items + self._outgoing_items(messages, now)) is None:
+            if self._transact(items, messages) is None:
                 return Cancellation(cancelled, promoted, messages)
             cancelled.status = before  # lost to a concurrent change: read again
         raise StoreUnavailable("cancellation: too many concurrent changes")
@@ -509,7 +495,7 @@ class DynamoDBWelcomeStore:
 
     def erase_email(self, address: str, request_ids: list[str]) -> dict[str, int]:
         """Delete this address's registrations (freeing their seats), these requests'
-        follow-ups, and the stored e-mails to the address or naming these records."""
+        follow-ups, and the e-mail jobs to the address, about these records or naming them."""
         mine = self.registrations_of(address)
         for r in mine:
             items = [self._delete(REG + r.id), self._delete(self._mail_pk(r))]
@@ -535,14 +521,17 @@ class DynamoDBWelcomeStore:
                 self._transact([self._delete(FOLLOW + request_id)])
                 followups += 1
         wanted = address.strip().casefold()
-        ids = [i.encode("ascii") for i in (*(r.id for r in mine), *request_ids)]
-        emails = 0
-        for item in self._scan("outgoing"):
+        records = {*(r.id for r in mine), *request_ids}
+        ids = [i.encode("ascii") for i in records]
+        keys = []
+        for item in self._scan(JOB_KIND):
             values = _plain(item)
-            message = bytes(values["message"])
-            if wanted in (r.casefold() for r in values.get("recipients", [])) or any(
-                i in message for i in ids
+            message = bytes(values.get("message") or b"")
+            if (
+                values["record"] in records
+                or wanted in (r.casefold() for r in values.get("recipients", []))
+                or any(i in message for i in ids)
             ):
-                self._transact([self._delete(OUT + values["key"])])
-                emails += 1
-        return {"registrations": len(mine), "followups": followups, "emails": emails}
+                self._transact([self._delete(JOB_PREFIX + values["key"])])
+                keys.append(values["key"])
+        return {"registrations": len(mine), "followups": followups, "keys": keys}

@@ -207,7 +207,8 @@ def test_a_follow_up_changes_once_under_concurrent_clicks(dynamo_app, records, s
 def test_erasing_an_address_frees_its_seat_and_deletes_its_e_mails(dynamo_app, records):
     ids = [register(dynamo_app, n)[1]["id"] for n in range(3)]
     counts = records.erase_email("INSCRIT0@example.org", [])
-    assert counts == {"registrations": 1, "followups": 0, "emails": 2}
+    assert counts["registrations"] == 1 and counts["followups"] == 0
+    assert sorted(counts["keys"]) == [f"{ids[0]}/confirmed", f"{ids[0]}/notify"]
     assert records.registration(ids[0]) is None
     assert counter(records, "deux-places")["confirmed"] == 1
     assert records.outgoing(ids[0]) == []
