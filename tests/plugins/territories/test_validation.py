@@ -339,7 +339,7 @@ TERRITORY_ERRORS = {
         + EVENT
         + "    id: atelier\n    registration:\n      capacity: 2\n      slots:\n"
         + "        - {start: 2027-05-20T09:20:00+02:00, end: 2027-05-20T09:00:00+02:00}\n",
-        f"{T}:17: events[0].registration.slots[0].end: la fin (2027-05-20T09:00:00+02:00) est avant",
+        f"{T}:17: events[0].registration.slots[0].end: la fin (2027-05-20T09:00:00+02:00)",
     ),
     "two_events_with_one_id": (
         MINIMAL
