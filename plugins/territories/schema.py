@@ -227,7 +227,9 @@ WELCOMER = Record(
         ),
     ),
     model.Welcomer,
-    description="Un welcomer : un habitant bénévole qui accueille les nouveaux arrivants.",
+    description="Un welcomer : un habitant qui accueille les nouveaux arrivants, rémunéré par "
+    "famille accompagnée (welcomer_rate_eur). Son e-mail, son téléphone et son SIRET ne sont "
+    "jamais publiés.",
 )
 
 SLOT = Record(
