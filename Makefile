@@ -8,7 +8,7 @@ TERRITORY ?=
 export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
-.PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners \
+.PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack deploy-waf codeowners \
         preview admin editor report
 
 $(BIN)/.installed: pyproject.toml
@@ -79,6 +79,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint --regions eu-west-3 -- template.yaml
+	$(BIN)/cfn-lint --regions us-east-1 -- waf.yaml
 
 test: venv browser lint
 	$(BIN)/pytest
@@ -111,6 +112,14 @@ deploy-stack: publish
 	$(SAM) deploy --stack-name $(STACK) --region $(AWS_REGION) --capabilities CAPABILITY_IAM \
 	  --resolve-s3 --no-confirm-changeset --no-fail-on-empty-changeset \
 	  $(if $(SAM_PARAMETERS),--parameter-overrides $(SAM_PARAMETERS))
+
+# The CloudFront web ACL (rate limits per client IP) can only live in us-east-1 (docs/aws.md):
+# its own stack; give its WebAclArn output to the main one (SAM_PARAMETERS="CloudFrontWebAclArn=…").
+deploy-waf:
+	$(SAM) deploy --template-file waf.yaml --stack-name $(STACK)-waf --region us-east-1 \
+	  --no-confirm-changeset --no-fail-on-empty-changeset
+	aws cloudformation describe-stacks --stack-name $(STACK)-waf --region us-east-1 \
+	  --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text
 
 # .github/CODEOWNERS from the territories' `owners:` lists (commit the result).
 codeowners: venv
