@@ -104,8 +104,6 @@ def _options(name: str, territory: TerritoryInfo | None, values: dict) -> list[t
     """(value, label) choices of a select or checkbox group."""
     if territory is None:
         return []
-    if name == "topics":
-        return [(i, i) for i in territory.interests]
     if name == "languages":
         return list(LANGUAGES.items())
     if name == "slot":
@@ -119,8 +117,11 @@ def _options(name: str, territory: TerritoryInfo | None, values: dict) -> list[t
         return [(p.id, p.title) for p in territory.placements.values()]
     if name == "organisation_kind":
         return [(b, b) for b in (territory.pack.buyers if territory.pack else ())]
-    if name == "interests":
-        return [(i, i) for i in territory.interests]
+    if name in ("interests", "topics"):
+        # The form's choices, then what the person typed (free labels are kept: CONTRACT 3.1).
+        offered = list(territory.interests)
+        typed = [v for v in values.get(name) or [] if v and v not in offered]
+        return [(i, i) for i in offered + typed]
     return []
 
 
