@@ -12,8 +12,10 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 FORMAT_VERSION = 1
+PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_PATH = Path(__file__).with_name("catalogue.json")
 
 
@@ -147,7 +149,11 @@ def _pack(raw: dict | None) -> PackInfo | None:
 
 
 def _moment(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
+    """An instant of the catalogue; one written without offset is Paris time (CONTRACT 1.1)."""
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
 
 
 def _event(raw: dict) -> EventInfo:
