@@ -67,10 +67,12 @@ def _pattern(kind: f.Kind) -> list[str] | None:
     return [pattern, f"Format attendu : {getattr(kind, 'expected', None) or kind.label}"]
 
 
-def widget(kind: f.Kind, key: str = "") -> dict:
+def widget(kind: f.Kind, key: str = "", optional: bool = False) -> dict:
     """The Decap widget settings of one kind of value (subclasses before their bases)."""
     if isinstance(kind, f.Record):
-        return {"widget": "object", "collapsed": True, "fields": fields(kind)}
+        # Decap checks the required keys of an optional section even when it is left out
+        # (`registration:` of an event without registrations): there the build checks them.
+        return {"widget": "object", "collapsed": True, "fields": fields(kind, relaxed=optional)}
     if isinstance(kind, f.ListOf):
         return _list_widget(kind)
     if isinstance(kind, f.Markdown):
@@ -85,6 +87,8 @@ def widget(kind: f.Kind, key: str = "") -> dict:
         return _number("int", kind.minimum)
     if isinstance(kind, f.Amount):
         return _number("float", 0)
+    if isinstance(kind, f.Percent):  # a VAT rate: 20, 5.5
+        return {**_number("float", 0), "max": 100}
     if isinstance(kind, f.Boolean):
         return {"widget": "boolean", "default": False}
     if isinstance(kind, f.DateTime):
@@ -126,20 +130,21 @@ def _list_widget(kind: f.ListOf) -> dict:
     return result
 
 
-def field(spec: f.Field) -> dict:
+def field(spec: f.Field, relaxed: bool = False) -> dict:
     """The Decap field of one spec: its key, label, help, whether required, and widget."""
     result = {"name": spec.key, "label": _label(spec)}
     if spec.description.rstrip(".") != _short(spec):  # the help says more than the label
         result["hint"] = spec.description
-    if not spec.required:
+    if not spec.required or relaxed:
         result["required"] = False
-    result.update(widget(spec.kind, spec.key))
+    result.update(widget(spec.kind, spec.key, optional=not spec.required))
     return result
 
 
-def fields(record: f.Record) -> list[dict]:
-    """The Decap fields of a section, in the spec's order (Decap writes keys in this order)."""
-    return [field(spec) for spec in record.fields]
+def fields(record: f.Record, relaxed: bool = False) -> list[dict]:
+    """The Decap fields of a section, in the spec's order (Decap writes keys in this order);
+    `relaxed`: none required (an optional section, see `widget`)."""
+    return [field(spec, relaxed) for spec in record.fields]
 
 
 def territory_collections(slug: str, name: str, territories: Path = TERRITORIES_PATH) -> list:

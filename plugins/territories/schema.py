@@ -266,6 +266,7 @@ REGISTRATION = Record(
 
 EVENT = Record(
     (
+        Field("title", Text(), True, "Titre de l'événement.", "Afterwork des nouveaux arrivants"),
         Field(
             "id",
             SLUG_TEXT,
@@ -274,7 +275,6 @@ EVENT = Record(
             "la page de l'événement ; obligatoire avec « registration ».",
             "afterwork-octobre-2027",
         ),
-        Field("title", Text(), True, "Titre de l'événement.", "Afterwork des nouveaux arrivants"),
         Field(
             "start",
             DateTime(),
