@@ -83,14 +83,21 @@ def new_registration(valid, now: dt.datetime) -> Registration:
     )
 
 
-def register(app, data: dict, idempotency_key: str | None = None) -> Receipt:
-    """Validate and take a seat or a place in line; ValidationFailed (nothing stored) else."""
+def register(
+    app, data: dict, idempotency_key: str | None = None, client: str | None = None
+) -> Receipt:
+    """Validate, check the limits per client and address (forms.abuse, as for every form),
+    and take a seat or a place in line; ValidationFailed or ChallengeRequired (nothing
+    stored) else. The same address is registered once per event: no idempotency key needed."""
+    from .submissions import guard
+
     now = app.clock()
     valid = validate(EVENT_REGISTRATION, data, app.catalogue, now, app.settings.min_fill_ms)
     registration = new_registration(valid, now)
     if valid.spam:  # bots learn nothing, and take no seat
         log.info("registration spam (%s) for %s: not stored", valid.spam, registration.event)
         return Receipt(registration, spam=True)
+    guard(app, valid, data, client, now)
     event = valid.territory.events[registration.event]
 
     def outgoing(decided: Registration) -> list:
