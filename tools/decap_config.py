@@ -70,9 +70,7 @@ def _pattern(kind: f.Kind) -> list[str] | None:
 def widget(kind: f.Kind, key: str = "", optional: bool = False) -> dict:
     """The Decap widget settings of one kind of value (subclasses before their bases)."""
     if isinstance(kind, f.Record):
-        # Decap checks the required keys of an optional section even when it is left out
-        # (`registration:` of an event without registrations): there the build checks them.
-        return {"widget": "object", "collapsed": True, "fields": fields(kind, relaxed=optional)}
+        return {"widget": "object", "collapsed": True, "fields": fields(kind, optional)}
     if isinstance(kind, f.ListOf):
         return _list_widget(kind)
     if isinstance(kind, f.Markdown):
@@ -130,21 +128,25 @@ def _list_widget(kind: f.ListOf) -> dict:
     return result
 
 
-def field(spec: f.Field, relaxed: bool = False) -> dict:
-    """The Decap field of one spec: its key, label, help, whether required, and widget."""
+def field(spec: f.Field, in_optional: bool = False) -> dict:
+    """The Decap field of one spec: its key, label, help, whether required, and widget.
+
+    Decap requires the required fields of an optional section even when the section is left
+    empty (a photo nobody added): inside an optional section nothing is required here, and the
+    build still refuses a photo without its alt or credit.
+    """
     result = {"name": spec.key, "label": _label(spec)}
     if spec.description.rstrip(".") != _short(spec):  # the help says more than the label
         result["hint"] = spec.description
-    if not spec.required or relaxed:
+    if not spec.required or in_optional:
         result["required"] = False
-    result.update(widget(spec.kind, spec.key, optional=not spec.required))
+    result.update(widget(spec.kind, spec.key, in_optional or not spec.required))
     return result
 
 
-def fields(record: f.Record, relaxed: bool = False) -> list[dict]:
-    """The Decap fields of a section, in the spec's order (Decap writes keys in this order);
-    `relaxed`: none required (an optional section, see `widget`)."""
-    return [field(spec, relaxed) for spec in record.fields]
+def fields(record: f.Record, in_optional: bool = False) -> list[dict]:
+    """The Decap fields of a section, in the spec's order (Decap writes keys in this order)."""
+    return [field(spec, in_optional) for spec in record.fields]
 
 
 def territory_collections(slug: str, name: str, territories: Path = TERRITORIES_PATH) -> list:

@@ -24,6 +24,34 @@ class CatalogueError(Exception):
 
 
 @dataclass(frozen=True)
+class Names:
+    """A name in the forms French sentences need, computed by the build (« du Loiret »).
+
+    `in_` because `in` is a Python keyword; templates may write names["in"].
+    """
+
+    plain: str
+    the: str
+    of: str
+    in_: str
+    to: str
+
+    def __getitem__(self, key: str) -> str:
+        return self.in_ if key == "in" else getattr(self, key)
+
+    @classmethod
+    def plain_name(cls, name: str) -> Names:
+        """The fallback of a catalogue written without name forms: the name as it is."""
+        return cls(plain=name, the=name, of=f"de {name}", in_=f"à {name}", to=f"à {name}")
+
+    @classmethod
+    def parse(cls, raw: dict | None, name: str) -> Names:
+        if not raw:
+            return cls.plain_name(name)
+        return cls(raw["plain"], raw["the"], raw["of"], raw["in"], raw["to"])
+
+
+@dataclass(frozen=True)
 class PlacementInfo:
     id: str
     title: str
@@ -98,6 +126,7 @@ class PackInfo:
     buyers: tuple[str, ...]
     max_quantity: int
     vat_rate: Decimal = Decimal(20)  # per cent: prices are excluding VAT (HT)
+    subsidy_by_names: Names | None = None  # « le Département du Loiret »
 
 
 @dataclass(frozen=True)
@@ -118,6 +147,11 @@ class TerritoryInfo:
     pack: PackInfo | None
     events: dict[str, EventInfo] = field(default_factory=dict)
     welcomer_rate_eur: Decimal = Decimal(100)  # per family accompanied, excluding VAT
+    names: Names | None = None  # « du Loiret », « dans le Loiret »; the plain name when absent
+
+    def __post_init__(self):
+        if self.names is None:
+            object.__setattr__(self, "names", Names.plain_name(self.name))
 
     def welcomer(self, welcomer_id: str) -> WelcomerInfo | None:
         """The welcomer with this id, or None."""
@@ -145,6 +179,11 @@ def _pack(raw: dict | None) -> PackInfo | None:
         buyers=tuple(raw["buyers"]),
         max_quantity=int(raw["max_quantity"]),
         vat_rate=Decimal(raw.get("vat_rate", "20")),
+        subsidy_by_names=(
+            Names.parse(raw.get("subsidy_by_names"), raw["subsidy_by"])
+            if raw.get("subsidy_by")
+            else None
+        ),
     )
 
 
@@ -207,6 +246,7 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
         pack=_pack(raw.get("pack")),
         events={e["id"]: _event(e) for e in raw.get("events", ())},
         welcomer_rate_eur=Decimal(raw.get("welcomer_rate_eur", "100")),
+        names=Names.parse(raw.get("names"), raw["name"]),
     )
 
 

@@ -39,7 +39,9 @@ def mails(records, prefix: str) -> dict:
 
 
 def text(message) -> str:
-    return message.get_body(("plain",)).get_content()
+    """The plain text, its no-break spaces (French typography: « Âge : ») as spaces."""
+    body = message.get_body(("plain",)).get_content()
+    return body.replace("\u00a0", " ").replace("\u202f", " ")
 
 
 def call_links(message) -> list[str]:
