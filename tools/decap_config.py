@@ -145,6 +145,8 @@ def widget(kind: f.Kind, key: str = "", optional: bool = False) -> dict:
         return _number("int", kind.minimum)
     if isinstance(kind, f.Amount):
         return _number("float", 0)
+    if isinstance(kind, f.Percent):  # a VAT rate: 20, 5.5
+        return {**_number("float", 0), "max": 100}
     if isinstance(kind, f.Boolean):
         return {"widget": "boolean", "default": False}
     if isinstance(kind, f.DateTime):

@@ -89,6 +89,10 @@ class App:
     settings: Settings = field(default_factory=Settings)
     # Told of each new non-spam submission (tests, metrics).
     on_stored: Callable[[Submission], None] | None = None
+    # The welcome service's records (follow-ups, registrations): forms.welcome_store locally,
+    # forms.aws.welcome_dynamodb on AWS; one object usually plays both parts.
+    followups: object | None = None
+    registrations: object | None = None
     # Called after a transaction that enqueued e-mail jobs: locally, wakes the delivery worker
     # (which also polls); on AWS the table's stream feeds the mailer instead.
     wake_delivery: Callable[[], None] | None = None

@@ -6,13 +6,16 @@ frozen objects so that validation, pricing, e-mails and matching never handle ra
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 FORMAT_VERSION = 1
+PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_PATH = Path(__file__).with_name("catalogue.json")
 
 
@@ -57,6 +60,7 @@ class PlacementInfo:
     commune: str
     start: str
     end: str | None
+    contact: str | None = None  # an e-mail address told of requests about this placement
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,36 @@ class WelcomerInfo:
     commune: str
     topics: tuple[str, ...]
     languages: tuple[str, ...]
+    bio: str = ""
+    email: str | None = None  # never published: where introductions go
+    phone: str | None = None
+    siret: str | None = None  # what the welcomer invoices under
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    start: dt.datetime  # aware
+    end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """An event that takes registrations."""
+
+    id: str
+    title: str
+    start: dt.datetime  # aware
+    end: dt.datetime | None
+    place: str
+    text: str | None
+    page_path: str
+    capacity: int
+    closes: dt.datetime
+    slots: tuple[SlotInfo, ...] = ()
+
+    def slot_at(self, start: dt.datetime) -> SlotInfo | None:
+        """The slot starting at this instant, or None."""
+        return next((s for s in self.slots if s.start == start), None)
 
 
 @dataclass(frozen=True)
@@ -91,6 +125,7 @@ class PackInfo:
     subsidy_by: str | None
     buyers: tuple[str, ...]
     max_quantity: int
+    vat_rate: Decimal = Decimal(20)  # per cent: prices are excluding VAT (HT)
     subsidy_by_names: Names | None = None  # « le Département du Loiret »
 
 
@@ -112,11 +147,17 @@ class TerritoryInfo:
     pack: PackInfo | None
     # Who may sign in to the online editor, in lower case (absent from older catalogues).
     editors: tuple[str, ...] = ()
+    events: dict[str, EventInfo] = field(default_factory=dict)
+    welcomer_rate_eur: Decimal = Decimal(100)  # per family accompanied, excluding VAT
     names: Names | None = None  # « du Loiret », « dans le Loiret »; the plain name when absent
 
     def __post_init__(self):
         if self.names is None:
             object.__setattr__(self, "names", Names.plain_name(self.name))
+
+    def welcomer(self, welcomer_id: str) -> WelcomerInfo | None:
+        """The welcomer with this id, or None."""
+        return next((w for w in self.welcomers if w.id == welcomer_id), None)
 
 
 @dataclass(frozen=True)
@@ -139,10 +180,38 @@ def _pack(raw: dict | None) -> PackInfo | None:
         subsidy_by=raw.get("subsidy_by"),
         buyers=tuple(raw["buyers"]),
         max_quantity=int(raw["max_quantity"]),
+        vat_rate=Decimal(raw.get("vat_rate", "20")),
         subsidy_by_names=(
             Names.parse(raw.get("subsidy_by_names"), raw["subsidy_by"])
             if raw.get("subsidy_by")
             else None
+        ),
+    )
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    """An instant of the catalogue; one written without offset is Paris time (CONTRACT 1.1)."""
+    if not text:
+        return None
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=PARIS)
+
+
+def _event(raw: dict) -> EventInfo:
+    registration = raw["registration"]
+    return EventInfo(
+        id=raw["id"],
+        title=raw["title"],
+        start=_moment(raw["start"]),
+        end=_moment(raw.get("end")),
+        place=raw["place"],
+        text=raw.get("text"),
+        page_path=raw["page_path"],
+        capacity=int(registration["capacity"]),
+        closes=_moment(registration.get("closes") or raw["start"]),
+        slots=tuple(
+            SlotInfo(_moment(s["start"]), _moment(s.get("end")))
+            for s in registration.get("slots", ())
         ),
     )
 
@@ -167,6 +236,10 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
                 commune=w["commune"],
                 topics=tuple(w.get("topics", ())),
                 languages=tuple(w.get("languages", ())),
+                bio=w.get("bio") or "",
+                email=w.get("email"),
+                phone=w.get("phone"),
+                siret=w.get("siret"),
             )
             for w in raw.get("welcomers", ())
         ),
@@ -174,6 +247,8 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
         spouse_jobs=tuple(SpouseJobInfo(**j) for j in raw.get("spouse_jobs", ())),
         pack=_pack(raw.get("pack")),
         editors=tuple(raw.get("editors", ())),
+        events={e["id"]: _event(e) for e in raw.get("events", ())},
+        welcomer_rate_eur=Decimal(raw.get("welcomer_rate_eur", "100")),
         names=Names.parse(raw.get("names"), raw["name"]),
     )
 

@@ -10,14 +10,32 @@ from dataclasses import dataclass
 
 from .app import App, Settings
 from .catalogue import TerritoryInfo
-from .ports import PACK_ORDER, WELCOMER_REQUEST
+from .french import time_fr
+from .ports import EVENT_REGISTRATION, PACK_ORDER, WELCOMER_APPLICATION, WELCOMER_REQUEST
 from .rendering import render
 from .validation import FIELD_ORDER
 
-PREFIX = {WELCOMER_REQUEST: "welcomer", PACK_ORDER: "pack"}
-TITLE = {WELCOMER_REQUEST: "Demande de welcomer", PACK_ORDER: "Commande de coffrets"}
+PREFIX = {
+    WELCOMER_REQUEST: "welcomer",
+    PACK_ORDER: "pack",
+    WELCOMER_APPLICATION: "application",
+    EVENT_REGISTRATION: "registration",
+}
+TITLE = {
+    WELCOMER_REQUEST: "Demande de welcomer",
+    PACK_ORDER: "Commande de coffrets",
+    WELCOMER_APPLICATION: "Candidature de welcomer",
+    EVENT_REGISTRATION: "Inscription à un événement",
+}
 # The submit button says what the site's form says (theme/templates/macros/forms.html).
-SUBMIT = {WELCOMER_REQUEST: "Envoyer ma demande", PACK_ORDER: "Commander"}
+SUBMIT = {
+    WELCOMER_REQUEST: "Envoyer ma demande",
+    PACK_ORDER: "Commander",
+    WELCOMER_APPLICATION: "Envoyer ma candidature",
+    EVENT_REGISTRATION: "M'inscrire",
+}
+LANGUAGES = {"fr": "français", "en": "anglais", "es": "espagnol", "de": "allemand",
+             "it": "italien", "pt": "portugais", "ar": "arabe", "nl": "néerlandais"}  # fmt: skip
 MAX_TYPED = 4000  # characters kept per field: the longest field accepted (message)
 
 
@@ -57,6 +75,14 @@ CONTROLS = {
     "city": Control("Commune", autocomplete="address-level2", required=True),
     "quantity": Control("Nombre de coffrets", "number", required=True),
     "purchase_order": Control("Numéro de bon de commande", hint="Si votre collectivité en émet un"),
+    "service_code": Control("Code service", hint="Le code du service destinataire dans Chorus Pro"),
+    "engagement_number": Control("Numéro d'engagement juridique"),
+    "commune": Control("Commune où vous habitez", autocomplete="address-level2", required=True),
+    "topics": Control("Les sujets que vous connaissez", "checkboxes", required=True),
+    "languages": Control("Les langues que vous parlez", "checkboxes"),
+    "availability": Control("Vos disponibilités", hint="ex. le soir en semaine, le samedi"),
+    "event": Control("Événement", "hidden", required=True),
+    "slot": Control("Votre créneau d'entretien", "select", required=True),
     "message": Control("Message", "textarea"),
     "consent": Control("Consentement", "checkbox", required=True),
 }
@@ -74,16 +100,28 @@ def typed_values(form: str, data: dict) -> dict:
     return values
 
 
-def _options(name: str, territory: TerritoryInfo | None) -> list[tuple[str, str]]:
+def _options(name: str, territory: TerritoryInfo | None, values: dict) -> list[tuple[str, str]]:
     """(value, label) choices of a select or checkbox group."""
     if territory is None:
         return []
+    if name == "languages":
+        return list(LANGUAGES.items())
+    if name == "slot":
+        event = territory.events.get(values.get("event") or "")
+        slots = event.slots if event else ()
+        return [
+            (s.start.isoformat(), time_fr(s.start) + (f" – {time_fr(s.end)}" if s.end else ""))
+            for s in slots
+        ]
     if name == "placement":
         return [(p.id, p.title) for p in territory.placements.values()]
     if name == "organisation_kind":
         return [(b, b) for b in (territory.pack.buyers if territory.pack else ())]
-    if name == "interests":
-        return [(i, i) for i in territory.interests]
+    if name in ("interests", "topics"):
+        # The form's choices, then what the person typed (free labels are kept: CONTRACT 3.1).
+        offered = list(territory.interests)
+        typed = [v for v in values.get(name) or [] if v and v not in offered]
+        return [(i, i) for i in offered + typed]
     return []
 
 
@@ -92,8 +130,11 @@ def _field(form: str, name: str, values: dict, errors: dict, territory) -> dict:
     kind = control.kind
     if name == "territory" and (territory is None or "territory" in errors):
         kind = "text"  # the person must see what to correct
-    if kind in ("select", "checkboxes") and not _options(name, territory):
+    options = _options(name, territory, values)
+    if kind in ("select", "checkboxes") and not options:
         kind = "text"
+    if name in ("event",) and "event" in errors:
+        kind = "text"  # the person must see what to correct
     value = values.get(name, [] if kind == "checkboxes" else "")
     return {
         "name": name,
@@ -101,7 +142,7 @@ def _field(form: str, name: str, values: dict, errors: dict, territory) -> dict:
         "control": control,
         "kind": kind,
         "value": value,
-        "options": _options(name, territory),
+        "options": options,
         "error": errors.get(name),
     }
 

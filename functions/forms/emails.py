@@ -18,13 +18,18 @@ from . import french
 from .catalogue import TerritoryInfo
 from .delivery import message_id, new_job
 from .matching import best_welcomers
-from .ports import PACK_ORDER, EmailJob, Submission
+from .ports import PACK_ORDER, WELCOMER_APPLICATION, WELCOMER_REQUEST, EmailJob, Submission
+from .recipients import staff
 from .rendering import render
 
 NOTIFY = "notify"
 ACKNOWLEDGEMENT = "acknowledgement"
 MESSAGES = (NOTIFY, ACKNOWLEDGEMENT)
-FORM_TITLE = {"welcomer-request": "Demande de welcomer", PACK_ORDER: "Commande de coffrets"}
+FORM_TITLE = {
+    WELCOMER_REQUEST: "Demande de welcomer",
+    PACK_ORDER: "Commande de coffrets",
+    WELCOMER_APPLICATION: "Candidature de welcomer",
+}
 LABELS = {
     "first_name": "Prénom",
     "last_name": "Nom",
@@ -44,6 +49,12 @@ LABELS = {
     "city": "Commune",
     "quantity": "Quantité",
     "purchase_order": "Bon de commande",
+    "service_code": "Code service (Chorus Pro)",
+    "engagement_number": "Numéro d'engagement juridique",
+    "commune": "Commune",
+    "topics": "Sujets",
+    "languages": "Langues",
+    "availability": "Disponibilités",
     "message": "Message",
 }
 ENCODED_WORD_START = re.compile(r"=\s*\?")
@@ -146,9 +157,16 @@ def _subsidy_by(territory: TerritoryInfo, pricing: dict | None) -> str | None:
     return names.the if names else pricing["subsidy_by"]
 
 
-def _context(submission: Submission, territory: TerritoryInfo) -> dict:
+def _context(
+    submission: Submission, territory: TerritoryInfo, actions: tuple = (), operator_email: str = ""
+) -> dict:
     fields = submission.fields
     placement = territory.placements.get(fields.get("placement", ""))
+    yaml_entry = None
+    if submission.form == WELCOMER_APPLICATION:
+        from .welcomer_applications import yaml_entry as entry_of
+
+        yaml_entry = entry_of(submission, territory)
     return {
         "submission": submission,
         "territory": territory,
@@ -160,7 +178,11 @@ def _context(submission: Submission, territory: TerritoryInfo) -> dict:
         "pricing": submission.pricing,
         "subsidy_by": _subsidy_by(territory, submission.pricing),
         "placement": placement,
-        "matches": best_welcomers(territory, fields) if submission.form != PACK_ORDER else [],
+        "matches": best_welcomers(territory, fields) if submission.form == WELCOMER_REQUEST else [],
+        # Signed links to act on a welcomer request (forms.introductions.staff_links).
+        "actions": list(actions),
+        "yaml_entry": yaml_entry,
+        "recipients": staff(territory, operator_email, placement),
     }
 
 
@@ -171,7 +193,8 @@ def notification(
     context = context or _context(submission, territory)
     subject = f"[{territory.name}] {context['form_title']} — {context['name']}"
     message = _new_message(submission, NOTIFY, subject, mail_from)
-    message["To"] = [_address(a) for a in territory.notify]
+    # The notify list, the operator's inbox and the placement's contact (CONTRACT 3.1).
+    message["To"] = [_address(a) for a in context["recipients"]]
     message["Reply-To"] = _address(submission.fields["email"], context["name"])
     _attach(message, "notify", context)
     return message
@@ -206,9 +229,12 @@ def compose(
     territory: TerritoryInfo,
     mail_from: str,
     kinds: tuple[str, ...] = MESSAGES,
+    actions: tuple = (),
+    operator_email: str = "",
 ) -> dict[str, EmailMessage]:
-    """The messages of a submission named in `kinds` (default: both), by name."""
-    context = _context(submission, territory)  # matching runs once for both messages
+    """The messages of a submission named in `kinds` (default: both), by name; `actions` are
+    the signed links of the staff e-mail, `operator_email` its extra recipient."""
+    context = _context(submission, territory, actions, operator_email)  # matching runs once
     return {kind: BUILDERS[kind](submission, territory, mail_from, context) for kind in kinds}
 
 
@@ -217,9 +243,12 @@ def submission_jobs(
     territory: TerritoryInfo,
     mail_from: str,
     kinds: tuple[str, ...] = MESSAGES,
+    actions: tuple = (),
+    operator_email: str = "",
 ) -> list[EmailJob]:
-    """The e-mail jobs of a submission, stored with it (forms.delivery)."""
-    messages = compose(submission, territory, mail_from, kinds)
+    """The e-mail jobs of a submission, stored with it (forms.delivery); `actions` and
+    `operator_email` as for `compose`."""
+    messages = compose(submission, territory, mail_from, kinds, actions, operator_email)
     return [
         new_job(
             job_key(submission.id, kind),

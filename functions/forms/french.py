@@ -55,3 +55,30 @@ def phone(number: str) -> str:
 
 
 FILTERS = {"paris_time": paris_time, "month": month, "euros": euros, "phone": phone}
+
+
+# --- The welcome service's dates (registrations, digests, statements). -----------------------
+
+DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+NBSP = "\u00a0"
+
+
+def date_fr(day: dt.date) -> str:
+    """« 6 septembre 2027 »; « 1er » for the first of the month."""
+    text = format_date(day, "d MMMM y", locale=LOCALE)
+    return "1er" + text[1:] if day.day == 1 else text
+
+
+def time_fr(moment: dt.datetime) -> str:
+    """« 9 h 20 », in Paris time (no-break spaces: the hour never leaves its minutes)."""
+    local = moment.astimezone(PARIS)
+    return f"{local.hour}{NBSP}h{NBSP}{local:%M}"
+
+
+def datetime_fr(moment: dt.datetime) -> str:
+    """« jeudi 20 mai 2027 à 9 h 00 », in Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{DAYS[local.weekday()]} {date_fr(local.date())} à {time_fr(local)}"
+
+
+month_fr = month  # « novembre 2026 » for 2026-11

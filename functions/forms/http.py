@@ -3,6 +3,8 @@
     POST /api/<form>               JSON → 202 {"id", "status"} | 4xx {"errors": {field: message}}
                                    form-encoded → 303 to the thank-you or the correction page
     GET  /api/<form>/correction?t= the no-JavaScript correction page (HTML)
+    GET  /api/action?t=            a signed link's confirmation page (HTML): changes nothing
+    POST /api/action               the signed link's action (form-encoded `t`, maybe `reason`)
 
 The local server builds the same events, so this code runs unchanged on both.
 """
@@ -16,20 +18,25 @@ import logging
 import re
 from urllib.parse import parse_qs, quote
 
-from . import correction
+from . import actions, correction, followup, links, registrations
 from .abuse import ChallengeRequired
 from .app import App
 from .payload import FORM, MAX_BODY_BYTES, BodyError, decode
-from .ports import PACK_ORDER, StoreUnavailable
+from .ports import EVENT_REGISTRATION, PACK_ORDER, WELCOMER_APPLICATION, StoreUnavailable
 from .pricing import as_json_number
-from .submissions import Receipt, accept
+from .rendering import render
+from .submissions import accept
 from .tokens import BadToken, seal, unseal
 from .validation import FIELD_ORDER, ValidationFailed
 
 log = logging.getLogger("forms")
 
 STATUS_OF = {"too_large": 413, "media_type": 415, "malformed": 400}
-THANKS_PAGE = {"welcomer-request": "welcomers/merci/", PACK_ORDER: "pack/merci/"}
+THANKS_PAGE = {
+    "welcomer-request": "welcomers/merci/",
+    PACK_ORDER: "pack/merci/",
+    WELCOMER_APPLICATION: "devenir-welcomer/merci/",
+}
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 CHALLENGE_JS = (
     "Plusieurs demandes sont arrivées en peu de temps : votre navigateur doit d'abord résoudre "
@@ -140,17 +147,31 @@ def _query(event: dict) -> dict:
 # --- Routes. --------------------------------------------------------------------------------
 
 
-def accepted_json(receipt: Receipt) -> dict:
+def accepted_json(receipt) -> dict:
     """The 202 body: the reference, and for an order its prices as numbers rounded to cents."""
+    if isinstance(receipt, registrations.Receipt):
+        return json_response(202, {"id": receipt.registration.id, "status": _status(receipt)})
     submission = receipt.submission
     data = {"id": submission.id, "status": "received"}
     if submission.form == PACK_ORDER and submission.pricing:
         data["unit_price_eur"] = as_json_number(submission.pricing["unit_price_eur"])
         data["total_eur"] = as_json_number(submission.pricing["total_eur"])
+        if "total_ttc_eur" in submission.pricing:  # HT above; VAT included here
+            data["total_ttc_eur"] = as_json_number(submission.pricing["total_ttc_eur"])
     return json_response(202, data)
 
 
-def _thanks_location(app: App, receipt: Receipt) -> str:
+def _status(receipt: registrations.Receipt) -> str:
+    """What a registration became; a spam one reads as confirmed (bots learn nothing)."""
+    return registrations.CONFIRMED if receipt.spam else receipt.registration.status
+
+
+def _thanks_location(app: App, receipt) -> str:
+    if isinstance(receipt, registrations.Receipt):
+        territory = app.catalogue.get(receipt.registration.territory)
+        event = territory.events[receipt.registration.event]
+        waiting = _status(receipt) == registrations.WAITLISTED
+        return f"{event.page_path}{'liste-d-attente' if waiting else 'merci'}/"
     territory = app.catalogue.get(receipt.submission.territory)
     site_path = territory.site_path if territory else "/"
     return f"{site_path}{THANKS_PAGE[receipt.submission.form]}"
@@ -184,7 +205,8 @@ def submit(event: dict, app: App, form: str) -> dict:
     wants_html = FORM in (headers.get("content-type") or "").lower()
     try:
         kind, data = decode(_body(event), headers.get("content-type"))
-        receipt = accept(app, form, data, _idempotency_key(headers), client_address(event))
+        take = registrations.register if form == EVENT_REGISTRATION else _accept(form)
+        receipt = take(app, data, _idempotency_key(headers), client_address(event))
     except BodyError as error:
         return error_response(STATUS_OF[error.kind], {error.field: error.message}, wants_html, app)
     except ValidationFailed as failed:
@@ -207,6 +229,10 @@ def submit(event: dict, app: App, form: str) -> dict:
     return accepted_json(receipt)
 
 
+def _accept(form: str):
+    return lambda app, data, key, client: accept(app, form, data, key, client)
+
+
 def correction_page(event: dict, app: App, form: str) -> dict:
     """GET: the correction page sealed in the `t` parameter."""
     try:
@@ -224,6 +250,67 @@ def correction_page(event: dict, app: App, form: str) -> dict:
             400, correction.render_problem(["Lien de correction invalide."], app.settings)
         )
     return html_response(200, correction.render_correction(payload, app))
+
+
+# --- Signed links. ----------------------------------------------------------------------------
+
+ACTION_FIELDS = {"t", "reason"}
+
+
+def action_response(status: int, page: actions.Page, app: App) -> dict:
+    html = render("action.html", page=page, settings=app.settings, territory=None)
+    return html_response(status, html, {"x-robots-tag": "noindex"})
+
+
+def _problem(status: int, title: str, message: str, app: App) -> dict:
+    return action_response(status, actions.Page(title, (message,)), app)
+
+
+def action(event: dict, app: App) -> dict:
+    """GET: the confirmation page of a signed link; POST: its action. HTML both."""
+    method = _method(event)
+    try:
+        if method in ("GET", "HEAD"):
+            return action_response(200, actions.describe(app, _query(event).get("t", "")), app)
+        if method != "POST":
+            return json_response(
+                405, {"errors": {"body": "Méthode non acceptée."}}, {"allow": "GET, POST"}
+            )
+        kind, data = decode(_body(event), _headers(event).get("content-type"))
+        if kind != FORM or set(data) - ACTION_FIELDS or not isinstance(data.get("t"), str):
+            raise BodyError("malformed", "Ce formulaire n'est pas celui du lien.")
+        return action_response(200, actions.perform(app, data["t"], data), app)
+    except BodyError as error:
+        return _problem(STATUS_OF[error.kind], "Envoi illisible", error.message, app)
+    except links.BadLink:
+        message = "Ce lien est incomplet ou a été modifié : ouvrez-le de nouveau depuis l'e-mail."
+        return _problem(400, "Lien invalide", message, app)
+    except links.ExpiredLink:
+        message = "Ce lien n'est plus valable. Écrivez-nous si vous avez besoin d'aide."
+        return _problem(410, "Lien expiré", message, app)
+    except actions.Gone:
+        message = "La demande ou l'inscription de ce lien n'existe plus (effacée ou close)."
+        return _problem(404, "Introuvable", message, app)
+    except followup.AlreadyDone as done:
+        return _problem(409, "Déjà fait", done.message + " Rien n'a changé.", app)
+    except followup.Refused as refused:
+        return _problem(409, "Action impossible", refused.message, app)
+    except followup.Conflict:
+        message = "La demande change en ce moment même : réessayez dans un instant."
+        return _problem(409, "Réessayez", message, app)
+    except StoreUnavailable:
+        message = "Le service est momentanément indisponible : réessayez dans quelques minutes."
+        return _problem(503, "Indisponible", message, app)
+
+
+def handle_action(event: dict, app: App) -> dict:
+    """Answer a signed link's request (GET or POST /api/action)."""
+    try:
+        return action(event, app)
+    except Exception:  # a bug must not show its trace
+        log.exception("unexpected error while handling a signed link")
+        message = "Une erreur inattendue est survenue : réessayez dans quelques minutes."
+        return _problem(500, "Erreur", message, app)
 
 
 def route(event: dict, app: App, form: str) -> dict:

@@ -2,10 +2,12 @@
 
     python -m forms.local --root output --port 8000
 
-Static files from `--root`; POST /api/welcomer-request and /api/pack-order, and their GET
-/correction pages, go through `forms.http.handle` in API Gateway v2 events, as on AWS; the
-online editor's /api/editor/… through `forms.editor.web.handle`. The store is
-`var/submissions.sqlite3`; e-mails go to `var/outbox/*.eml`, or over SMTP when SMTP_HOST is set.
+Static files from `--root`; the forms' POST /api/<form> (welcomer request, pack order, welcomer
+application, event registration) and their GET /correction pages, and the signed links'
+/api/action, go through `forms.http` in API Gateway v2 events, as on AWS; the online editor's
+/api/editor/… through `forms.editor.web.handle`. The store is `var/submissions.sqlite3`
+(submissions, follow-ups, registrations); e-mails go to `var/outbox/*.eml`, or over SMTP when
+SMTP_HOST is set.
 """
 
 from __future__ import annotations
@@ -33,15 +35,22 @@ from .app import App, Settings
 from .catalogue import CatalogueError, load_catalogue
 from .editor import web as editor_web
 from .editor.local import local_editor
-from .http import handle
+from .http import handle, handle_action
 from .local_store import SQLiteStore
 from .mailers import OutboxMailer, mailer_from_env
-from .ports import PACK_ORDER, WELCOMER_REQUEST
+from .ports import EVENT_REGISTRATION, PACK_ORDER, WELCOMER_APPLICATION, WELCOMER_REQUEST
 from .tokens import new_key
+from .welcome_store import SQLiteWelcomeStore
 from .worker import DeliveryWorker
 
 log = logging.getLogger("forms")
-ROUTES = {"/api/welcomer-request": WELCOMER_REQUEST, "/api/pack-order": PACK_ORDER}
+ROUTES = {
+    "/api/welcomer-request": WELCOMER_REQUEST,
+    "/api/pack-order": PACK_ORDER,
+    "/api/welcomer-application": WELCOMER_APPLICATION,
+    "/api/event-registration": EVENT_REGISTRATION,
+}
+ACTION_ROUTE = "/api/action"  # signed links: GET shows, POST acts
 TOO_LARGE = "Le formulaire envoyé est trop volumineux (32 Ko au maximum)."
 BAD_LENGTH = "En-tête Content-Length invalide."
 TOO_SLOW = "La requête est arrivée trop lentement : réessayez."
@@ -232,6 +241,8 @@ class Handler(BaseHTTPRequestHandler):
             self._editor(method)
         elif form is not None:
             self._api(method, form)
+        elif path.rstrip("/") == ACTION_ROUTE:
+            self._api(method, None)
         elif path.startswith("/api/"):
             self._json(404, {"errors": {"body": "Adresse inconnue."}}, method)
         elif method not in ("GET", "HEAD"):
@@ -284,7 +295,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return body
 
-    def _api(self, method: str, form: str) -> None:
+    def _api(self, method: str, form: str | None) -> None:
         body = self._read_body() if method == "POST" else b""
         if body is None:
             return
@@ -295,7 +306,9 @@ class Handler(BaseHTTPRequestHandler):
             body,
             self.client_address[0],
         )
-        self._answer(handle(event, self.site.app, form), method)
+        app = self.site.app
+        response = handle_action(event, app) if form is None else handle(event, app, form)
+        self._answer(response, method)
 
     def _editor(self, method: str) -> None:
         reads = method in ("POST", "PUT", "PATCH", "DELETE")
@@ -371,11 +384,18 @@ class LocalServer:
     ):
         catalogue = load_catalogue(catalogue_path)
         self.store = SQLiteStore(var / "submissions.sqlite3")
+        self.records = SQLiteWelcomeStore(var / "submissions.sqlite3")
         self.mailer = mailer_from_env(var / "outbox")
         settings = Settings.from_env()
         self.worker = DeliveryWorker(self.store, self.mailer, catalogue, settings.mail_from)
         self.app = App(
-            catalogue, self.store, token_key(var), settings=settings, wake_delivery=self.worker.wake
+            catalogue,
+            self.store,
+            token_key(var),
+            settings=settings,
+            wake_delivery=self.worker.wake,
+            followups=self.records,
+            registrations=self.records,
         )
         site = Site(Path(root), self.app)
         handler = type("BoundHandler", (Handler,), {"site": site})
@@ -396,6 +416,7 @@ class LocalServer:
 
     def serve_forever(self) -> None:
         self.store.purge_expired(dt.datetime.now(dt.UTC))
+        self.records.purge_expired(dt.datetime.now(dt.UTC))
         if isinstance(self.mailer, OutboxMailer):
             self.mailer.clean_partial()  # left by a crash mid-write
         self.worker.start()

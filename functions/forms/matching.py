@@ -1,7 +1,9 @@
 """Welcomer matching: which of the territory's welcomers should meet this family, and why.
 
-A pure function of the request and the catalogue, so the startup's e-mail can propose the best
-two or three welcomers with the reasons in French, and tests can pin the scoring down.
+A pure function of the request and the catalogue, so the staff e-mail can propose the best two
+or three welcomers with the reasons in French — written for the staff, about the family — and
+tests can pin the scoring down. Children's ages are read against school levels: a family with
+children of 4 and 9 is told of nursery and primary schools, never of a lycée.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ LANGUAGE_NAMES = {"fr": "français", "en": "anglais", "es": "espagnol", "de": "a
                   "ro": "roumain", "pl": "polonais"}  # fmt: skip
 
 
+# The school levels of an age (French system: school from 3, collège from 11, lycée from 15).
+LEVEL_AGES = (
+    ("maternelle", 3, 5),
+    ("primaire", 6, 10),
+    ("collège", 11, 14),
+    ("lycée", 15, 17),
+    ("supérieur", 18, 30),
+)
+
+
 @dataclass(frozen=True)
 class Match:
     welcomer: WelcomerInfo
@@ -59,6 +71,23 @@ def _ages(fields: dict) -> str:
     return fields.get("children_ages", "")
 
 
+def ages_of(fields: dict) -> list[int]:
+    """The children's ages, as validation normalised them ("4, 9")."""
+    return [int(a) for a in re.findall(r"[0-9]+", _ages(fields))]
+
+
+def levels_for(ages: list[int]) -> set[str]:
+    """The school levels children of these ages attend (none under 3)."""
+    return {level for level, low, high in LEVEL_AGES for age in ages if low <= age <= high}
+
+
+def ages_text(ages: list[int]) -> str:
+    """« 4 et 9 ans », « 4, 7 et 9 ans », « 2 ans »."""
+    words = [str(a) for a in ages]
+    joined = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " et " + words[-1]
+    return f"{joined} an{'s' if ages[-1] > 1 or len(ages) > 1 else ''}"
+
+
 def _score(welcomer: WelcomerInfo, fields: dict, territory: TerritoryInfo) -> Match:
     topics = {fold(t) for t in welcomer.topics}
     commune = fold(welcomer.commune)
@@ -71,12 +100,20 @@ def _score(welcomer: WelcomerInfo, fields: dict, territory: TerritoryInfo) -> Ma
         score += points
         reasons.append(reason)
 
-    if _ages(fields) and fold(SCHOOLS_TOPIC) in topics:
-        add(W_CHILDREN, f"connaît les écoles (enfants de {_ages(fields)} ans)")
+    ages = ages_of(fields)
+    levels = levels_for(ages)
+    if levels and fold(SCHOOLS_TOPIC) in topics:
+        add(W_CHILDREN, f"connaît les écoles (enfants de {ages_text(ages)})")
         counted.add(fold(SCHOOLS_TOPIC))
-        schools = [s.name for s in territory.schools if fold(s.commune) == commune]
+        schools = [
+            f"{s.name} ({s.level})"
+            for s in territory.schools
+            if fold(s.commune) == commune and s.level in levels
+        ]
         if schools:
-            add(W_LOCAL_DATA, f"écoles dans sa commune : {', '.join(schools)}")
+            add(
+                W_LOCAL_DATA, f"établissements pour ces âges dans sa commune : {', '.join(schools)}"
+            )
     if fields.get("partner_occupation") and fold(SPOUSE_TOPIC) in topics:
         add(
             W_PARTNER,
@@ -88,13 +125,15 @@ def _score(welcomer: WelcomerInfo, fields: dict, territory: TerritoryInfo) -> Ma
             add(W_LOCAL_DATA, f"pistes d'emploi dans sa commune : {', '.join(jobs)}")
     placement = territory.placements.get(fields.get("placement", ""))
     if placement and fold(placement.commune) == commune:
-        add(W_COMMUNE, f"habite à {welcomer.commune}, où se trouve l'offre choisie")
+        add(
+            W_COMMUNE, f"habite à {welcomer.commune}, où se trouve l'offre qui intéresse la famille"
+        )
     for interest in fields.get("interests", []):
         if fold(interest) not in topics or fold(interest) in counted:
             continue
-        add(W_INTEREST, f"partage votre intérêt : {interest}")
+        add(W_INTEREST, f"partage un intérêt de la famille : {interest}")
     for code in sorted(languages_wanted(fields) & set(welcomer.languages)):
-        add(W_LANGUAGE, f"parle {LANGUAGE_NAMES.get(code, code)}")
+        add(W_LANGUAGE, f"parle {LANGUAGE_NAMES.get(code, code)}, comme la famille le souhaite")
     return Match(welcomer, score, tuple(reasons))
 
 

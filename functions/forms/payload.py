@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 MAX_BODY_BYTES = 32 * 1024
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-MULTI_VALUED = {"interests"}  # the only field a form may repeat (one checkbox per choice)
+MULTI_VALUED = {"interests", "topics", "languages"}  # fields a form repeats (one per checkbox)
 
 
 class BodyError(Exception):
@@ -69,7 +69,7 @@ def _safe(name: str) -> str:
 
 
 def decode_form(body: bytes) -> dict:
-    """Form fields as strings; `interests` as a list; any other repeated field is refused."""
+    """Form fields as strings; multi-valued ones as lists; any other repeated field is refused."""
     try:
         pairs = parse_qsl(
             body.decode("ascii"), keep_blank_values=True, errors="strict", max_num_fields=200

@@ -11,7 +11,10 @@ from typing import Protocol
 
 WELCOMER_REQUEST = "welcomer-request"
 PACK_ORDER = "pack-order"
-FORMS = (WELCOMER_REQUEST, PACK_ORDER)
+WELCOMER_APPLICATION = "welcomer-application"  # « devenir welcomer »
+FORMS = (WELCOMER_REQUEST, PACK_ORDER, WELCOMER_APPLICATION)
+# Registrations are not submissions: they take a seat (forms.registrations), atomically.
+EVENT_REGISTRATION = "event-registration"
 
 # E-mail life cycle of a stored submission. "spam" submissions are kept apart and never mailed.
 EMAIL_PENDING = "pending"

@@ -16,14 +16,20 @@ def _amount(value: Decimal) -> str:
 
 
 def price_order(pack: PackInfo, quantity: int) -> dict:
-    """The order's amounts as decimal strings (stored with the submission)."""
+    """The order's amounts as decimal strings (stored with the submission). Prices are HT
+    (excluding VAT), as the territory's YAML writes them; VAT is computed on the total."""
+    total = (pack.net_price_eur * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+    vat = (total * pack.vat_rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
     return {
         "unit_price_eur": _amount(pack.net_price_eur),
-        "total_eur": _amount(pack.net_price_eur * quantity),
+        "total_eur": _amount(total),
         "list_price_eur": _amount(pack.price_eur),
         "subsidy_eur": _amount(pack.subsidy_eur),
         "subsidy_by": pack.subsidy_by,
         "quantity": quantity,
+        "vat_rate": _amount(pack.vat_rate),
+        "vat_eur": _amount(vat),
+        "total_ttc_eur": _amount(total + vat),
     }
 
 

@@ -20,6 +20,8 @@ from .ports import (
     EMAIL_PENDING,
     EMAIL_SPAM,
     PACK_ORDER,
+    WELCOMER_APPLICATION,
+    WELCOMER_REQUEST,
     DuplicateSubmission,
     Submission,
     SubmissionStore,
@@ -30,8 +32,9 @@ from .validation import ALTCHA, STARTED_AT, Valid, validate
 log = logging.getLogger("forms")
 
 # Retention (GDPR): a candidate's request is useful for a few years; an order is an accounting
-# record, kept ten years (French commercial code, art. L123-22).
-RETENTION_YEARS = {"welcomer-request": 3, PACK_ORDER: 10}
+# record, kept ten years (French commercial code, art. L123-22). A welcomer's application, two
+# years (as for an unsuccessful job application): a retained one moves to territory.yaml.
+RETENTION_YEARS = {"welcomer-request": 3, PACK_ORDER: 10, WELCOMER_APPLICATION: 2}
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,24 @@ def build_submission(valid: Valid, now: dt.datetime, idempotency_key: str | None
     )
 
 
+def jobs_of(app: App, submission: Submission, territory, kinds: tuple = MESSAGES) -> list:
+    """The submission's e-mails named in `kinds`: to the staff (and the operator, and a
+    placement's contact), with the signed links that act on a welcomer request; to the sender."""
+    actions = ()
+    if submission.form == WELCOMER_REQUEST:
+        from .introductions import staff_links
+
+        actions = tuple(staff_links(app, submission, territory))
+    return submission_jobs(
+        submission,
+        territory,
+        app.settings.mail_from,
+        kinds,
+        actions=actions,
+        operator_email=app.settings.operator_email,
+    )
+
+
 def guard(app: App, valid: Valid, data: dict, client: str | None, now: dt.datetime) -> None:
     """The limits per client and address (forms.abuse): raises ChallengeRequired when this
     submission needs a solved challenge and does not carry one."""
@@ -117,7 +138,7 @@ def accept(
     jobs = []
     if not valid.spam:
         kinds = message_kinds(app, valid, now)
-        jobs = submission_jobs(submission, valid.territory, app.settings.mail_from, kinds)
+        jobs = jobs_of(app, submission, valid.territory, kinds)
     try:
         app.store.add(submission, jobs)
     except DuplicateSubmission as duplicate:

@@ -13,13 +13,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from stdnum.fr import siret as stdnum_siret
 
 from .catalogue import Catalogue, TerritoryInfo
-from .ports import PACK_ORDER, WELCOMER_REQUEST
+from .ports import EVENT_REGISTRATION, PACK_ORDER, WELCOMER_APPLICATION, WELCOMER_REQUEST
 
 ASCII_DIGITS = re.compile(r"[0-9]+")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -30,8 +31,19 @@ ALTCHA = "altcha"  # the solution of a proof-of-work challenge, when one was ask
 # Overseas regions using the French trunk prefix "0": tried before metropolitan France so that
 # 0692… is read as Réunion (+262) rather than as a metropolitan mobile (+33 692…).
 OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
-FRENCH_COUNTRY_CODES = {33, 262, 269, 508, 590, 594, 596, 681, 687, 689}
 NAME_PUNCTUATION = set(" -'’.")
+PARIS = ZoneInfo("Europe/Paris")
+# ISO 639-1: every two-letter language code.
+ISO_639_1_CODES = """
+aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht
+hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky
+la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny
+oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss
+st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo
+za zh zu
+"""
+ISO_639_1 = frozenset(ISO_639_1_CODES.split())
 # Line and paragraph separators split lines for str.splitlines(): never allowed on one line.
 LINE_BREAKS = {"\u2028", "\u2029"}
 
@@ -151,9 +163,9 @@ def email(value, ctx):
 
 
 def _parse_french_number(digits: str) -> phonenumbers.PhoneNumber | None:
-    """The number as a valid French (metropolitan or overseas) number, or None."""
-    regions = ("FR",) if digits.startswith(("+", "00")) else (*OVERSEAS_REGIONS, "FR")
-    for region in regions:
+    """The number, written without country code, as a valid French (metropolitan or overseas)
+    number, or None."""
+    for region in (*OVERSEAS_REGIONS, "FR"):
         try:
             number = phonenumbers.parse(digits, region)
         except phonenumbers.NumberParseException:
@@ -164,19 +176,35 @@ def _parse_french_number(digits: str) -> phonenumbers.PhoneNumber | None:
 
 
 def phone(value, ctx):
-    """A French phone number, overseas included; normalised to E.164."""
+    """A French number (overseas included), or an international one written +<country code>…;
+    normalised to E.164."""
     raw = _clean_text(value, 30)
     if not raw:
         return raw
     message = (
-        "Numéro de téléphone français invalide (exemple : 06 12 34 56 78 ou +262 692 12 34 56)."
+        "Numéro de téléphone invalide (exemple : 06 12 34 56 78, ou +32 470 12 34 56 "
+        "avec l'indicatif du pays)."
     )
     if not raw.isascii() or not re.fullmatch(r"\+?[0-9 .()\-]{6,25}", raw):
         raise Invalid("phone", message)
-    number = _parse_french_number(re.sub(r"[ .()\-]", "", raw))
-    if number is None or number.country_code not in FRENCH_COUNTRY_CODES:
+    digits = re.sub(r"[ .()\-]", "", raw)
+    if digits.startswith("00"):  # 0032… is how many write +32…
+        digits = "+" + digits[2:]
+    number = _parse_french_number(digits) if not digits.startswith("+") else None
+    if number is None and digits.startswith("+"):
+        number = _parse_international(digits)
+    if number is None:
         raise Invalid("phone", message)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parse_international(digits: str) -> phonenumbers.PhoneNumber | None:
+    """A valid number of any country, written with its country code (+32…), or None."""
+    try:
+        number = phonenumbers.parse(digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def postal_code(value, ctx):
@@ -264,20 +292,80 @@ def placement(value, ctx):
     return pid
 
 
-def interests(value, ctx):
-    """A list of the territory's interest choices, without repeats."""
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or len(items) > 30:
-        raise Invalid("type", "Choisissez des centres d'intérêt dans la liste.")
-    chosen = []
+MAX_LABELS = 10
+MAX_LABEL_LENGTH = 80
+
+
+def labels(noun: str):
+    """A list of short labels (CONTRACT 3.1: at most 10, each at most 80 characters), without
+    repeats; any label is kept, offered by the form or typed by the person."""
+
+    def check(value, ctx):
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise Invalid("type", f"Les {noun} doivent être une liste de textes.")
+        chosen = []
+        for item in items:
+            label = _clean_text(item, 10 * MAX_LABEL_LENGTH)
+            if len(label) > MAX_LABEL_LENGTH:
+                raise Invalid(
+                    "max_length", f"{MAX_LABEL_LENGTH} caractères au maximum par élément."
+                )
+            if label and label.casefold() not in (c.casefold() for c in chosen):
+                chosen.append(label)
+        if len(chosen) > MAX_LABELS:
+            raise Invalid("max_items", f"{MAX_LABELS} {noun} au maximum.")
+        return chosen
+
+    return check
+
+
+interests = labels("centres d'intérêt")
+
+
+topics = labels("sujets")
+
+
+def languages(value, ctx):
+    """ISO 639-1 codes (« fr », « en »), without repeats."""
+    items = labels("langues")(value, ctx)
+    codes = []
     for item in items:
-        label = _clean_text(item, 80)
-        if label and label not in chosen:
-            chosen.append(label)
-    allowed = ctx.territory.interests if ctx.territory else None
-    if allowed is not None and any(label not in allowed for label in chosen):
-        raise Invalid("choice", "Choisissez des centres d'intérêt dans la liste proposée.")
-    return chosen
+        code = item.strip().lower()
+        if code not in ISO_639_1:
+            raise Invalid(
+                "language", "Indiquez les langues par leur code à deux lettres (fr, en…)."
+            )
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def event_id(value, ctx):
+    """An event of the territory that takes registrations, and still does now."""
+    eid = _clean_text(value, 80)
+    if not eid or ctx.territory is None:
+        return eid
+    found = ctx.territory.events.get(eid)
+    if found is None:
+        raise Invalid("unknown", "Cet événement n'existe pas ou ne prend pas d'inscriptions.")
+    if ctx.now >= found.closes or ctx.now >= found.start:
+        raise Invalid("closed", "Les inscriptions à cet événement sont closes.")
+    return eid
+
+
+def moment(value, ctx):
+    """An ISO 8601 date and time; without an offset it is Paris time. Normalised with offset."""
+    raw = _clean_text(value, 40)
+    if not raw:
+        return raw
+    try:
+        parsed = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise Invalid("datetime", "Créneau invalide : choisissez un créneau proposé.") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=PARIS)
+    return parsed.isoformat()
 
 
 def children_ages(value, ctx):
@@ -348,6 +436,16 @@ FIELDS = {
     "city": Field(text(100), True, "Indiquez la commune."),
     "quantity": Field(quantity, True, "Indiquez le nombre de coffrets."),
     "purchase_order": Field(text(60)),
+    # Chorus Pro (public buyers' e-invoicing): the receiving service's code, the legal
+    # commitment number the invoice must quote. Both optional: not every buyer requires them.
+    "service_code": Field(text(100)),
+    "engagement_number": Field(text(50)),
+    "commune": Field(text(100), True, "Indiquez votre commune."),
+    "topics": Field(topics, True, "Choisissez au moins un sujet."),
+    "languages": Field(languages),
+    "availability": Field(text(200)),
+    "event": Field(event_id, True, "Indiquez l'événement."),
+    "slot": Field(moment),
     "message": Field(text(4000, multiline=True)),
     "consent": Field(consent, True, "Vous devez accepter le traitement de vos données."),
     HONEYPOT: Field(honeypot),
@@ -366,9 +464,21 @@ SPECS: dict[str, dict[str, Field]] = {
         PACK_ORDER: (
             "territory", "organisation", "organisation_kind", "siret", "first_name", "last_name",
             "email", "phone", "street", "postal_code", "city", "quantity", "purchase_order",
+            "service_code", "engagement_number",
+        ),
+        WELCOMER_APPLICATION: (
+            "territory", "first_name", "last_name", "email", "phone", "commune", "siret",
+            "topics", "languages", "availability",
+        ),
+        EVENT_REGISTRATION: (
+            "territory", "event", "first_name", "last_name", "email", "phone", "profession",
+            "slot",
         ),
     }.items()
 }  # fmt: skip
+
+SPECS[WELCOMER_APPLICATION]["phone"] = Field(phone, True, "Indiquez votre téléphone.")
+SPECS[WELCOMER_APPLICATION]["siret"] = Field(siret, True, "Indiquez votre numéro SIRET.")
 
 # Fields of the correction page, in display order (the honeypot, timer and challenge are not
 # shown).
@@ -437,6 +547,8 @@ def validate(
             errors.append(FieldError(name, "required", field.missing))
         elif not _is_blank(clean):
             fields[name] = clean
+    if form == EVENT_REGISTRATION and territory is not None:
+        errors += _slot_errors(fields, territory)
     if errors:
         raise ValidationFailed(_first_per_field(errors))
     spam = _spam_reason(fields, now, min_fill_ms)
@@ -444,6 +556,27 @@ def validate(
     fields.pop(STARTED_AT, None)
     fields.pop(ALTCHA, None)
     return Valid(form=form, territory=territory, fields=fields, spam=spam)
+
+
+def _slot_errors(fields: dict, territory: TerritoryInfo) -> list[FieldError]:
+    """An event with interview slots needs one of them; an event without takes none."""
+    event = territory.events.get(fields.get("event", ""))
+    if event is None:
+        return []
+    slot = fields.get("slot")
+    if not event.slots:
+        return (
+            [FieldError("slot", "unexpected", "Cet événement n'a pas de créneaux.")] if slot else []
+        )
+    if not slot:
+        return [FieldError("slot", "required", "Choisissez un créneau d'entretien.")]
+    if event.slot_at(dt.datetime.fromisoformat(slot)) is None:
+        return [
+            FieldError(
+                "slot", "unknown", "Ce créneau n'existe pas : choisissez un créneau proposé."
+            )
+        ]
+    return []
 
 
 def _first_per_field(errors: list[FieldError]) -> list[FieldError]:

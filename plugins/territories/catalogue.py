@@ -14,17 +14,26 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
         "notify": [e-mail, ...],
         "interests": [str, ...],           # the choices offered by the welcomer-request form
         "placements": {"<id>": {"title", "kind", "profession", "commune",
-                                "start": "YYYY-MM-DD", "end": "YYYY-MM-DD"|null}},
-        "welcomers": [{"id", "first_name", "commune", "topics": [...], "languages": [...]}],
+                                "start": "YYYY-MM-DD", "end": "YYYY-MM-DD"|null,
+                                "contact": e-mail|null}},
+        "welcomers": [{"id", "first_name", "commune", "topics": [...], "languages": [...],
+                       "bio": str, "email": str|null, "phone": str|null, "siret": str|null}],
+        "events": [{"id", "title", "start": ISO 8601, "end": ISO 8601|null, "place",
+                    "text": str|null, "page_path": "/<slug>/evenements/<id>/",
+                    "registration": null | {"capacity": int, "closes": ISO 8601,
+                                            "slots": [{"start", "end"}]}}],
+        "welcomer_rate_eur": "100",
         "schools": [{"name", "commune", "level"}],
         "spouse_jobs": [{"title", "organisation", "commune"}],
         "pack": null | {"name", "price_eur": "499", "subsidy_eur": "200",
                         "net_price_eur": "299", "subsidy_by": str|null,
                         "subsidy_by_names": null | {"of", "in", "the", "to", "plain"},
-                        "buyers": [str, ...], "max_quantity": int},
+                        "buyers": [str, ...], "max_quantity": int, "vat_rate": "20"},
         "editors": [e-mail, ...]}}}       # who may sign in to the online editor (lower case)
 
-Amounts are decimal strings: JSON floats would round cents.
+Amounts are decimal strings: JSON floats would round cents. Welcomers' e-mail, phone and SIRET
+are never published on the site: they travel here only, to introduce families and to draw up
+statements. Only events taking registrations (with an `id`) are listed.
 """
 
 from __future__ import annotations
@@ -34,7 +43,7 @@ import json
 from pathlib import Path
 
 from .french import institution_forms
-from .model import Pack, Territory
+from .model import Event, Pack, Territory
 
 FORMAT_VERSION = 1
 
@@ -73,6 +82,31 @@ def _pack_entry(pack: Pack | None) -> dict | None:
         else None,
         "buyers": list(pack.buyers),
         "max_quantity": pack.max_quantity,
+        "vat_rate": str(pack.vat_rate),
+    }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _event_entry(event: Event, site_path: str) -> dict:
+    registration = event.registration
+    return {
+        "id": event.id,
+        "title": event.title,
+        "start": event.start.isoformat(),
+        "end": _iso(event.end),
+        "place": event.place,
+        "text": event.text,
+        "page_path": f"{site_path}evenements/{event.page_id}/",
+        "registration": {
+            "capacity": registration.capacity,
+            "closes": (registration.closes or event.start).isoformat(),
+            "slots": [
+                {"start": s.start.isoformat(), "end": _iso(s.end)} for s in registration.slots
+            ],
+        },
     }
 
 
@@ -98,6 +132,7 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
                 "commune": p.commune,
                 "start": p.start.isoformat(),
                 "end": p.end.isoformat() if p.end else None,
+                "contact": p.contact,
             }
             for p in territory.open_placements(today)
         },
@@ -108,9 +143,19 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
                 "commune": w.commune,
                 "topics": list(w.topics),
                 "languages": list(w.languages),
+                "bio": w.bio,
+                "email": w.email,
+                "phone": w.phone,
+                "siret": w.siret,
             }
             for w in territory.welcomers
         ],
+        "events": [
+            _event_entry(e, site_path)
+            for e in territory.events
+            if e.registration is not None and (e.end or e.start).date() >= today
+        ],
+        "welcomer_rate_eur": str(territory.welcomer_rate_eur),
         "schools": [
             {"name": s.name, "commune": s.commune, "level": s.level} for s in territory.schools
         ],

@@ -279,6 +279,22 @@ class Amount(Kind):
         return {"type": "number", "minimum": 0}
 
 
+class Percent(Kind):
+    """A rate in per cent, from 0 to 100 (a VAT rate: 20, 5.5), kept as a Decimal."""
+
+    label = "pourcentage de 0 à 100"
+
+    def check(self, value, where):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return where.error(f"pourcentage attendu (nombre, ex. 20), trouvé {describe(value)}")
+        if not 0 <= value <= 100:
+            return where.error(f"le pourcentage doit être entre 0 et 100 (trouvé {value})")
+        return Decimal(str(value))
+
+    def schema(self):
+        return {"type": "number", "minimum": 0, "maximum": 100}
+
+
 # YAML 1.1 reads yes/no/true/false as booleans, but « oui » and « non » as text.
 YES_NO = {"oui": True, "non": False}
 

@@ -36,11 +36,23 @@ def datetime_fr(moment: dt.datetime) -> str:
     return f"{day} {date_fr(local.date())} à {local:%H} h {local:%M}"
 
 
+def time_fr(moment: dt.datetime) -> str:
+    """9 h 20, in Paris time."""
+    local = moment.astimezone(PARIS)
+    return f"{local.hour} h {local:%M}"
+
+
 def euros(amount: Decimal) -> str:
     """499 €, 3 588 €, 1 234,50 € (narrow no-break space between thousands, as the CLDR)."""
     amount = Decimal(amount)
     pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
     return format_decimal(amount, pattern, locale=LOCALE) + "\u00a0€"
+
+
+def percent(rate: Decimal) -> str:
+    """20 %, 5,5 % (a no-break space before the sign)."""
+    text = format(Decimal(rate).normalize(), "f")
+    return text.replace(".", ",") + "\u00a0%"
 
 
 def language(code: str) -> str:
@@ -52,7 +64,9 @@ FILTERS = {
     "date_fr": date_fr,
     "month_fr": month_fr,
     "datetime_fr": datetime_fr,
+    "time_fr": time_fr,
     "euros": euros,
+    "percent": percent,
     "slugify": slugify,
     "language": language,
     "capfirst": capfirst,

@@ -8,6 +8,7 @@ Markdown fields arrive here already rendered to HTML (attributes ending in `_htm
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -130,6 +131,27 @@ class Welcomer:
     topics: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()  # ISO 639-1 codes: "fr", "en"…
     photo: str | None = None
+    # Never published: the forms use them to introduce a family and to draw up statements.
+    email: str | None = None
+    phone: str | None = None
+    siret: str | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One interview of a job-dating day: taken by one registration."""
+
+    start: dt.datetime
+    end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """How an event takes registrations: seats, closing time, interview slots."""
+
+    capacity: int
+    closes: dt.datetime | None = None  # no registration after this moment (default: the start)
+    slots: tuple[Slot, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,6 +164,17 @@ class Event:
     url: str | None = None
     coordinates: tuple[float, float] | None = None
     photo: Photo | None = None
+    id: str | None = None  # required with `registration`: registrations refer to it
+    registration: Registration | None = None
+
+    @property
+    def page_id(self) -> str:
+        """The event's URL segment: its id, else its day and title (« 2027-10-14-afterwork »)."""
+        if self.id:
+            return self.id
+        ascii_title = unicodedata.normalize("NFKD", self.title).encode("ascii", "ignore").decode()
+        words = "".join(c if c.isalnum() else " " for c in ascii_title.lower()).split()
+        return "-".join([self.start.date().isoformat(), *words])[:80].rstrip("-")
 
 
 @dataclass(frozen=True)
@@ -153,11 +186,17 @@ class Pack:
     max_quantity: int
     subsidy_eur: Decimal = Decimal(0)
     subsidy_by: str | None = None
+    vat_rate: Decimal = Decimal(20)  # per cent; prices are written excluding VAT (HT)
 
     @property
     def net_price_eur(self) -> Decimal:
         """What the buyer pays for one pack once the subsidy is deducted."""
         return self.price_eur - self.subsidy_eur
+
+    @property
+    def net_price_ttc_eur(self) -> Decimal:
+        """The net price including VAT, rounded to cents."""
+        return (self.net_price_eur * (100 + self.vat_rate) / 100).quantize(Decimal("0.01"))
 
 
 @dataclass(frozen=True)
@@ -237,6 +276,8 @@ class Territory:
     events: tuple[Event, ...] = ()
     testimonials: tuple[Testimonial, ...] = ()
     pack: Pack | None = None
+    # What a welcomer invoices per family accompanied (three or four calls), excluding VAT.
+    welcomer_rate_eur: Decimal = Decimal(100)
     # All placements read from disk, past ones included; the generator keeps the open ones.
     placements: tuple[Placement, ...] = ()
     pages: tuple[Page, ...] = field(default=())

@@ -13,7 +13,16 @@ from .french import capfirst
 from .model import SCHOOL_LEVELS, Event, Placement, Territory
 
 # Sub-paths a territory's site uses itself: a free page may not take one of these names.
-RESERVED_PAGE_NAMES = ("offres", "welcomers", "pack", "images", "brand.css", "evenements.ics")
+RESERVED_PAGE_NAMES = (
+    "offres",
+    "welcomers",
+    "pack",
+    "images",
+    "brand.css",
+    "evenements.ics",
+    "evenements",
+    "devenir-welcomer",
+)
 # Filter pages live under these folders of /offres/, so no placement id may be one of them.
 RESERVED_PLACEMENT_IDS = ("metier", "type", "atom.xml")
 
@@ -63,6 +72,19 @@ class Urls:
 
     def page(self, slug: str) -> str:
         return f"{self.prefix}{slug}/"
+
+    def event(self, page_id: str) -> str:
+        return f"{self.prefix}evenements/{page_id}/"
+
+    def event_thanks(self, page_id: str, waitlisted: bool = False) -> str:
+        """Where a registration lands: confirmed, or on the waiting list."""
+        return f"{self.event(page_id)}{'liste-d-attente' if waitlisted else 'merci'}/"
+
+    def become_welcomer(self) -> str:
+        return f"{self.prefix}devenir-welcomer/"
+
+    def become_welcomer_thanks(self) -> str:
+        return f"{self.prefix}devenir-welcomer/merci/"
 
     def calendar(self) -> str:
         return f"{self.prefix}evenements.ics"
@@ -139,6 +161,14 @@ def check_names(territory: Territory, taken: Iterable[str] = ()) -> list[str]:
                 f"{placement.source_path}: le nom de fichier « {placement.id} » est réservé "
                 "par le site ; renommez l'offre."
             )
+    seen: set[str] = set()
+    for event in territory.events:  # ids are unique; ids derived from day and title may not be
+        if event.page_id in seen:
+            problems.append(
+                f"{territory.source_dir}/territory.yaml: deux événements auraient la même "
+                f"adresse « evenements/{event.page_id}/ » ; donnez à l'un un « id »."
+            )
+        seen.add(event.page_id)
     return problems
 
 
@@ -346,6 +376,79 @@ def free_pages(site: TerritorySite) -> list[Output]:
     ]
 
 
+def takes_registrations(event: Event, today: dt.date) -> bool:
+    """The page shows the registration form until the closing day (the API checks the hour)."""
+    registration = event.registration
+    return registration is not None and (registration.closes or event.start).date() >= today
+
+
+def event_pages(site: TerritorySite) -> list[Output]:
+    """One page per upcoming event, with its registration form; its two thank-you pages."""
+    t = site.territory
+    outputs = []
+    for e in site.events:
+        url = site.urls.event(e.page_id)
+        outputs.append(
+            Output(
+                url,
+                "evenement.html",
+                {
+                    "title": f"{e.title} – {t.name}",
+                    "description": summary(f"{e.title}, {e.place}. {e.text or ''}"),
+                    "event": e,
+                    "open": takes_registrations(e, site.today),
+                    "jsonld": [jsonld.event(e, t, site.siteurl + url)],
+                },
+            )
+        )
+        if e.registration is None:
+            continue
+        for waitlisted in (False, True):
+            outputs.append(
+                Output(
+                    site.urls.event_thanks(e.page_id, waitlisted),
+                    "merci.html",
+                    {
+                        "title": f"Inscription {'en liste d’attente' if waitlisted else 'reçue'}"
+                        f" – {e.title}",
+                        "description": "Votre inscription est bien reçue.",
+                        "form": "waitlisted" if waitlisted else "registration",
+                        "event": e,
+                    },
+                    in_sitemap=False,
+                )
+            )
+    return outputs
+
+
+def become_welcomer_pages(site: TerritorySite) -> list[Output]:
+    """The welcomer recruitment page and its thank-you page, where the welcomer service runs."""
+    t = site.territory
+    if not t.welcomers:
+        return []
+    return [
+        Output(
+            site.urls.become_welcomer(),
+            "devenir_welcomer.html",
+            {
+                "title": f"Devenir welcomer – {t.name}",
+                "description": f"Vous vivez {t.names.in_} ? Accueillez les soignants qui "
+                "s'installent et leur famille : appels, visites, conseils, rémunérés.",
+            },
+        ),
+        Output(
+            site.urls.become_welcomer_thanks(),
+            "merci.html",
+            {
+                "title": f"Candidature reçue – {t.name}",
+                "description": "Votre candidature de welcomer est bien reçue.",
+                "form": "application",
+            },
+            in_sitemap=False,
+        ),
+    ]
+
+
 def calendar_and_brand(site: TerritorySite) -> list[Output]:
     """The brand stylesheet, and the .ics calendar when there are events."""
     outputs = [Output(site.urls.brand_css(), "brand.css", {}, in_sitemap=False)]
@@ -365,6 +468,8 @@ def territory_outputs(site: TerritorySite) -> list[Output]:
         *feed(site),
         *welcomer_pages(site),
         *pack_pages(site),
+        *event_pages(site),
+        *become_welcomer_pages(site),
         *free_pages(site),
         *calendar_and_brand(site),
     ]

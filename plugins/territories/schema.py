@@ -31,6 +31,7 @@ from .fields import (
     ListOf,
     Markdown,
     Outline,
+    Percent,
     Phone,
     PhotoFile,
     Record,
@@ -46,11 +47,13 @@ from .validation import (
     check_captions,
     check_code,
     check_period,
+    check_registration,
     check_subsidy,
 )
 
 SLUG_TEXT = Text(r"[a-z0-9-]+", "lettres minuscules sans accent, chiffres et tirets", "identifiant")
 LANGUAGE = Language()
+SIRET = Text(r"[0-9]{14}", "14 chiffres sans espace", "numéro SIRET (14 chiffres)")
 HANDLE = Text(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?",
     "identifiant d'hébergement git, ex. @collectivite/equipe ou @utilisateur",
@@ -292,15 +295,77 @@ WELCOMER = Record(
             "une copie réduite, sans ses métadonnées (EXIF, GPS).",
             "images/claire.jpg",
         ),
+        Field(
+            "email",
+            Email(),
+            False,
+            "Adresse e-mail (jamais publiée) : elle reçoit les demandes des familles présentées.",
+            "claire@example.org",
+        ),
+        Field(
+            "phone",
+            Phone(),
+            False,
+            "Téléphone (jamais publié), entre guillemets.",
+            "06 12 34 56 78",
+        ),
+        Field(
+            "siret",
+            SIRET,
+            False,
+            "SIRET (jamais publié) sous lequel le welcomer facture ses missions.",
+            "73282932000074",
+        ),
     ),
     model.Welcomer,
     description="Un welcomer : un habitant, ambassadeur du territoire rémunéré pour ses "
-    "échanges (il les facture), qui accueille les professionnels de santé et leur famille.",
+    "échanges (il les facture), qui accueille les professionnels de santé et leur famille. "
+    "Son e-mail, son téléphone et son SIRET ne sont jamais publiés.",
+)
+
+SLOT = Record(
+    (
+        Field("start", DateTime(), True, "Début de l'entretien.", "2028-05-18T09:00:00+02:00"),
+        Field("end", DateTime(), False, "Fin de l'entretien.", "2028-05-18T09:20:00+02:00"),
+    ),
+    model.Slot,
+    (check_period,),
+    "Un créneau d'entretien (job dating) : une seule inscription le prend.",
+)
+
+REGISTRATION = Record(
+    (
+        Field(
+            "capacity",
+            Integer(minimum=1),
+            True,
+            "Nombre de places ; au-delà, les inscrits sont sur liste d'attente.",
+            40,
+        ),
+        Field(
+            "closes",
+            DateTime(),
+            False,
+            "Fin des inscriptions (par défaut : le début de l'événement).",
+            "2027-10-12T23:59:00+02:00",
+        ),
+        Field("slots", ListOf(SLOT), False, "Créneaux d'entretien, pour un job dating."),
+    ),
+    model.Registration,
+    description="Les inscriptions à l'événement.",
 )
 
 EVENT = Record(
     (
         Field("title", Text(), True, "Titre de l'événement.", "Afterwork des nouveaux arrivants"),
+        Field(
+            "id",
+            SLUG_TEXT,
+            False,
+            "Identifiant unique dans le territoire (minuscules, chiffres, tirets) : l'adresse de "
+            "la page de l'événement ; obligatoire avec « registration ».",
+            "afterwork-octobre-2027",
+        ),
         Field(
             "start",
             DateTime(),
@@ -315,9 +380,10 @@ EVENT = Record(
         Field("url", Url(), False, "Lien d'inscription ou d'information."),
         COORDINATES,
         photo_field("de l'événement"),
+        Field("registration", REGISTRATION, False, "Inscriptions sur le site."),
     ),
     model.Event,
-    (check_period,),
+    (check_period, check_registration),
     "Un événement (afterwork, visite…).",
 )
 
@@ -331,7 +397,7 @@ PACK = Record(
             "Ce que contient le coffret.",
             ("Produits du terroir",),
         ),
-        Field("price_eur", Amount(), True, "Prix unitaire en euros (nombre ≥ 0).", 450),
+        Field("price_eur", Amount(), True, "Prix unitaire HT en euros (nombre ≥ 0).", 450),
         Field(
             "subsidy_eur",
             Amount(),
@@ -360,6 +426,13 @@ PACK = Record(
             True,
             "Quantité maximale par commande (entier ≥ 1).",
             50,
+        ),
+        Field(
+            "vat_rate",
+            Percent(),
+            False,
+            "Taux de TVA en % (20 par défaut) ; les prix s'entendent hors taxes (HT).",
+            20,
         ),
     ),
     model.Pack,
@@ -463,10 +536,18 @@ TERRITORY = Record(
         Field(
             "welcomers", ListOf(WELCOMER, unique="id"), False, "Welcomers (habitants accueillants)."
         ),
-        Field("events", ListOf(EVENT), False, "Événements à venir."),
+        Field("events", ListOf(EVENT, unique="id"), False, "Événements à venir."),
         Field("pack", PACK, False, "Coffret d'accueil."),
         Field("testimonials", ListOf(TESTIMONIAL), False, "Témoignages."),
         Field("map", MAP, False, "La carte des lieux de la page d'accueil."),
+        Field(
+            "welcomer_rate_eur",
+            Amount(),
+            False,
+            "Ce qu'un welcomer facture HT par famille accompagnée (100 € par défaut) : "
+            "le montant des relevés mensuels.",
+            100,
+        ),
     ),
     rules=(check_code,),
     description="Le fichier territory.yaml d'un territoire.",

@@ -22,6 +22,7 @@ RESERVED_PAGE_SLUGS = (
     "pack",
     "merci",
     "evenements",
+    "devenir-welcomer",
     "admin",
     "api",
     "images",
@@ -93,6 +94,15 @@ def check_period(values: dict, at) -> None:
     start, end = values.get("start"), values.get("end")
     if start is not None and end is not None and end < start:
         at("end").error(f"la fin ({end.isoformat()}) est avant le début ({start.isoformat()})")
+
+
+def check_registration(values: dict, at) -> None:
+    """An event taking registrations has an id (registrations refer to it, its page too)."""
+    if values.get("registration") is not None and not values.get("id"):
+        at("id").error(
+            "un événement avec « registration » doit avoir un « id » "
+            "(ex. id: afterwork-octobre-2027) : les inscriptions s'y rattachent"
+        )
 
 
 def check_captions(values: dict, at) -> None:

@@ -25,6 +25,7 @@ EXPECTED_WIDGETS = (
     (f.Choice, "select"),
     (f.Integer, "number"),
     (f.Amount, "number"),
+    (f.Percent, "number"),
     (f.Boolean, "boolean"),
     (f.DateTime, "datetime"),
     (f.Date, "datetime"),
@@ -56,15 +57,15 @@ def spec_and_field_pairs(record: f.Record, decap_fields: list[dict], path: str =
 def in_optional_section(record: f.Record, keys: list[str]) -> bool:
     """Whether a section enclosing the dotted path (not a list: an added item is whole) is
     optional."""
+    optional = False
     for key in keys:
         spec = next(s for s in record.fields if s.key == key)
-        if isinstance(spec.kind, f.ListOf):
-            record = spec.kind.item
+        if isinstance(spec.kind, f.ListOf):  # an item added is whole: required keys again
+            record, optional = spec.kind.item, False
             continue
-        if not spec.required:
-            return True
+        optional = optional or not spec.required
         record = spec.kind
-    return False
+    return optional
 
 
 def collections_by_name(cfg: dict) -> dict[str, dict]:

@@ -6,10 +6,13 @@ import pytest
 
 pytestmark = pytest.mark.browser
 # What Tab must reach: links, buttons and fields a person can use (not the hidden honeypot).
+# A group of radio buttons is one Tab stop (its first button; the arrows move within it).
 FOCUSABLE = """() => [...document.querySelectorAll(
     'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea,'
     + ' summary, [contenteditable], [tabindex]:not([tabindex="-1"])')]
   .filter(el => el.tabIndex >= 0 && el.getClientRects().length && !el.closest('[aria-hidden=true]'))
+  .filter(el => el.type !== 'radio'
+    || el === document.querySelector(`input[type=radio][name="${el.name}"]`))
   .map(el => el.outerHTML.slice(0, 120))"""
 # The look of the focused element, to compare with its look once focus has moved on.
 RING = """() => { const s = getComputedStyle(document.activeElement);

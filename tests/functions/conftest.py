@@ -10,6 +10,7 @@ from forms.app import App, Settings
 from forms.catalogue import load_catalogue
 from forms.local_store import SQLiteStore
 from forms.tokens import new_key
+from forms.welcome_store import SQLiteWelcomeStore
 from formskit import MAIL_FROM, ROOT, Clock
 from territories.catalogue import write_catalogue
 from territories.loader import load_territories
@@ -32,6 +33,37 @@ def _extra_territories(loiret: dict) -> dict:
     return {"sans-coffret": no_pack, "centimes": cents}
 
 
+def _event(event_id: str, capacity: int, slots: int = 0, **changes) -> dict:
+    """An event of the test territory « ateliers », in 2027 (the tests' clock is in 2026)."""
+    starts = [f"2027-03-11T{9 + n // 3:02d}:{20 * (n % 3):02d}:00+01:00" for n in range(slots + 1)]
+    event = {
+        "id": event_id,
+        "title": f"Atelier {event_id}",
+        "start": "2027-03-11T09:00:00+01:00",
+        "end": "2027-03-11T12:00:00+01:00",
+        "place": "Maison des associations, Blois",
+        "text": None,
+        "page_path": f"/ateliers/evenements/{event_id}/",
+        "registration": {
+            "capacity": capacity,
+            "closes": "2027-03-10T23:59:00+01:00",
+            "slots": [{"start": starts[n], "end": starts[n + 1]} for n in range(slots)],
+        },
+    }
+    event.update(changes)
+    return event
+
+
+def _workshops(base: dict) -> dict:
+    """A territory whose events test capacity, slots and the waiting list."""
+    return {
+        **base,
+        "name": "Ateliers",
+        "site_path": "/ateliers/",
+        "events": [_event("dix-places", 10), _event("deux-places", 2), _event("entretiens", 3, 3)],
+    }
+
+
 @pytest.fixture(scope="session")
 def catalogue_path(tmp_path_factory):
     """The catalogue the build writes for territories/, plus two test variants."""
@@ -40,6 +72,7 @@ def catalogue_path(tmp_path_factory):
     write_catalogue(territories, lambda t: f"/{t.slug}/", dt.date(2026, 11, 24), path)
     data = json.loads(path.read_text(encoding="utf-8"))
     data["territories"].update(_extra_territories(data["territories"]["loiret"]))
+    data["territories"]["ateliers"] = _workshops(data["territories"]["loir-et-cher"])
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -62,13 +95,21 @@ def sqlite_store(tmp_path):
 
 
 @pytest.fixture
+def records(tmp_path):
+    """Follow-ups, registrations and their e-mails, in the same SQLite file as the submissions."""
+    store = SQLiteWelcomeStore(tmp_path / "submissions.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture
 def stored_events():
     """What App.on_stored was told: the submissions handed to delivery."""
     return []
 
 
 @pytest.fixture
-def forms_app(catalogue, sqlite_store, clock, stored_events):
+def forms_app(catalogue, sqlite_store, records, clock, stored_events):
     return App(
         catalogue=catalogue,
         store=sqlite_store,
@@ -76,6 +117,13 @@ def forms_app(catalogue, sqlite_store, clock, stored_events):
         clock=clock,
         # The limits per client are tested on their own (test_forms_abuse.py); here they would
         # challenge the tests that send many submissions. The acknowledgements' limit stays.
-        settings=Settings(mail_from=MAIL_FROM, rate_limit=False),
+        settings=Settings(
+            mail_from=MAIL_FROM,
+            rate_limit=False,
+            site_url="https://territoires.example",
+            operator_email="operateur@territoires.example",
+        ),
         on_stored=stored_events.append,
+        followups=records,
+        registrations=records,
     )

@@ -13,13 +13,25 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from forms.http import handle
-from forms.ports import PACK_ORDER, WELCOMER_REQUEST, EmailJob, MailError
+from forms.ports import (
+    EVENT_REGISTRATION,
+    PACK_ORDER,
+    WELCOMER_APPLICATION,
+    WELCOMER_REQUEST,
+    EmailJob,
+    MailError,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"
 NOW = dt.datetime(2026, 11, 24, 17, 25, 1, tzinfo=dt.UTC)
 MAIL_FROM = "Territoires <no-reply@territoires.example>"
-TEMPLATE = {WELCOMER_REQUEST: "welcomer_request_json.json", PACK_ORDER: "pack_order_json.json"}
+TEMPLATE = {
+    WELCOMER_REQUEST: "welcomer_request_json.json",
+    PACK_ORDER: "pack_order_json.json",
+    WELCOMER_APPLICATION: "welcomer_application_json.json",
+    EVENT_REGISTRATION: "event_registration_json.json",
+}
 
 
 class Clock:
@@ -113,3 +125,35 @@ def call(app, form: str, request: dict) -> tuple[int, dict, object]:
     if response["headers"].get("content-type", "").startswith("application/json"):
         body = json.loads(body)
     return response["statusCode"], response["headers"], body
+
+
+def action_event(method: str, token: str, form: dict | None = None) -> dict:
+    """A signed link's GET (its confirmation page) or its form's POST (form-encoded)."""
+    result = copy.deepcopy(load_event("action_get.json"))
+    result["requestContext"]["http"]["method"] = method
+    result["routeKey"] = f"{method} /api/action"
+    if method == "GET":
+        result["rawQueryString"] = urlencode({"t": token})
+        result["queryStringParameters"] = {"t": token}
+        return result
+    result["rawQueryString"], result["queryStringParameters"] = "", None
+    raw = urlencode({"t": token, **(form or {})})
+    result["headers"]["content-type"] = "application/x-www-form-urlencoded"
+    result["headers"]["content-length"] = str(len(raw))
+    result["body"], result["isBase64Encoded"] = base64.b64encode(raw.encode()).decode(), True
+    return result
+
+
+def act(app, method: str, token: str, form: dict | None = None) -> tuple[int, str]:
+    """(status, HTML) of a signed link's request."""
+    from forms.http import handle_action
+
+    response = handle_action(action_event(method, token, form), app)
+    return response["statusCode"], response["body"]
+
+
+def token_of(url: str) -> str:
+    """The token of a signed link's URL."""
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(url).query)["t"][0]

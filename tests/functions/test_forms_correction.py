@@ -139,3 +139,11 @@ def test_an_unknown_territory_is_shown_as_a_field_to_correct(forms_app):
     status, page = get_correction(forms_app, invalid_post(forms_app, territory="atlantide"))
     assert status == 200
     assert '<input id="welcomer-territory" name="territory" type="text" value="atlantide"' in page
+
+
+def test_a_typed_interest_is_kept_checked_on_the_correction_page(forms_app):
+    location = invalid_post(forms_app, email="pas-une-adresse", interests=["écoles", "musique"])
+    status, page = get_correction(forms_app, location)
+    assert status == 200
+    checked = re.findall(r'name="interests" type="checkbox" value="([^"]+)" checked', page)
+    assert checked == ["écoles", "musique"]

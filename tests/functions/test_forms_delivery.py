@@ -73,7 +73,8 @@ def test_a_submission_is_stored_with_its_two_jobs_before_any_email(forms_app):
     assert all(j.status == JOB_PENDING and j.attempts == 0 for j in jobs)
     notify = forms_app.store.get_job(job_key(submission.id, NOTIFY))
     territory = forms_app.catalogue.get("loiret")
-    assert notify.recipients == list(territory.notify)
+    # The notify list, then the operator's inbox (CONTRACT 3.1: every submission reaches it).
+    assert notify.recipients == [*territory.notify, forms_app.settings.operator_email]
     assert notify.sender == "no-reply@territoires.example"
     assert notify.expires_at == submission.expires_at
 

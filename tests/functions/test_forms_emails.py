@@ -141,3 +141,36 @@ def test_validation_refuses_names_that_could_reach_a_header(catalogue, name):
 def test_header_text_breaks_encoded_words_and_line_breaks():
     assert header_text("a\r\nb\u2028c") == "a b c"
     assert "=?" not in header_text("x =?utf-8?q?y?= =\t?z")
+
+
+def test_the_operator_and_the_placements_contact_hear_of_a_request_about_it(catalogue):
+    import dataclasses
+
+    loiret = catalogue.get("loiret")
+    placement = dataclasses.replace(
+        loiret.placements["remplacement-mg-pithiviers"], contact="msp-pithiviers@example.org"
+    )
+    territory = dataclasses.replace(loiret, placements={placement.id: placement})
+    sub = submission(catalogue, WELCOMER_REQUEST)
+    mail = parsed(compose(sub, territory, MAIL_FROM, operator_email="ops@example.org")[NOTIFY])
+    assert [a.addr_spec for a in mail["To"].addresses] == [
+        *loiret.notify,
+        "ops@example.org",
+        "msp-pithiviers@example.org",
+    ]
+    order = parsed(
+        compose(
+            submission(catalogue, PACK_ORDER),
+            territory,
+            MAIL_FROM,
+            operator_email="ops@example.org",
+        )[NOTIFY]
+    )
+    assert "ops@example.org" in [a.addr_spec for a in order["To"].addresses]
+
+
+def test_an_order_states_its_amounts_excluding_and_including_vat(catalogue):
+    mails = messages_of(catalogue, PACK_ORDER, quantity=10)
+    for mail in mails.values():
+        body = mail.get_body(("plain",)).get_content().replace("\u202f", " ")
+        assert "2 990\u00a0€ HT" in body and "3 588\u00a0€ TTC" in body

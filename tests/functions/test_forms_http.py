@@ -149,7 +149,8 @@ BAD_INPUT = {
         422,
         "email",
     ),
-    "foreign phone": (W, lambda: json_with(W, phone="+44 20 7946 0958"), 422, "phone"),
+    "international number too short": (W, lambda: json_with(W, phone="+32 470 12"), 422, "phone"),
+    "unknown country code": (W, lambda: json_with(W, phone="+999 123 456 789"), 422, "phone"),
     "fullwidth phone digits": (W, lambda: json_with(W, phone="０６１２３４５６７８"), 422, "phone"),
     "short postal code": (P, lambda: json_with(P, postal_code="4530"), 422, "postal_code"),
     "postal code 00xxx": (P, lambda: json_with(P, postal_code="00100"), 422, "postal_code"),
@@ -188,7 +189,18 @@ BAD_INPUT = {
         422,
         "placement",
     ),
-    "interest not offered": (W, lambda: json_with(W, interests=["casino"]), 422, "interests"),
+    "eleven interests": (
+        W,
+        lambda: json_with(W, interests=[f"intérêt {n}" for n in range(11)]),
+        422,
+        "interests",
+    ),
+    "interest over 80 characters": (
+        W,
+        lambda: json_with(W, interests=["é" * 81]),
+        422,
+        "interests",
+    ),
     "interests not a list": (W, lambda: json_with(W, interests={"écoles": True}), 422, "interests"),
     "consent false": (W, lambda: json_with(W, consent=False), 422, "consent"),
     "consent as a string in JSON": (W, lambda: json_with(W, consent="yes"), 422, "consent"),
@@ -300,6 +312,28 @@ def test_french_phones_overseas_included_are_accepted(forms_app, sqlite_store, p
     status, _, body = call(forms_app, W, json_with(W, phone=phone))
     assert status == 202
     assert sqlite_store.get(body["id"]).fields["phone"] == normalised
+
+
+@pytest.mark.parametrize(
+    ("phone", "normalised"),
+    [("+32 470 12 34 56", "+32470123456"), ("0032 470 12 34 56", "+32470123456"),
+     ("+44 20 7946 0958", "+442079460958"), ("+1 (514) 555-0142", "+15145550142"),
+     ("+212 6 61 23 45 67", "+212661234567")],
+)  # fmt: skip
+def test_international_numbers_with_their_country_code_are_accepted(
+    forms_app, sqlite_store, phone, normalised
+):
+    status, _, body = call(forms_app, W, json_with(W, phone=phone))
+    assert status == 202
+    assert sqlite_store.get(body["id"]).fields["phone"] == normalised
+
+
+def test_interests_the_form_does_not_offer_are_kept_not_refused(forms_app, sqlite_store):
+    interests = ["écoles", "musique", "Club de voile du Loiret", "musique", "MUSIQUE"]
+    status, _, body = call(forms_app, W, json_with(W, interests=interests))
+    assert status == 202
+    kept = sqlite_store.get(body["id"]).fields["interests"]
+    assert kept == ["écoles", "musique", "Club de voile du Loiret"]  # repeats folded, case aside
 
 
 @pytest.mark.parametrize("code", ["97400", "97150", "20000", "01000"])
@@ -414,3 +448,16 @@ def test_an_unexpected_error_is_a_plain_500_without_trace(forms_app, caplog):
     assert list(body["errors"]) == ["body"]
     assert "secret" not in json.dumps(body) and "RuntimeError" not in json.dumps(body)
     assert "RuntimeError" in caplog.text  # operators get the trace, in the logs only
+
+
+def test_a_public_buyer_gives_its_chorus_pro_codes_and_gets_the_amount_with_vat(
+    forms_app, sqlite_store
+):
+    request = json_with(P, service_code="SERVICE-SANTE-01", engagement_number="EJ-2026-00042")
+    status, _, body = call(forms_app, P, request)
+    assert status == 202
+    assert (body["total_eur"], body["total_ttc_eur"]) == (2990, 3588)  # HT, then TTC at 20 %
+    stored = sqlite_store.get(body["id"])
+    assert stored.fields["service_code"] == "SERVICE-SANTE-01"
+    assert stored.fields["engagement_number"] == "EJ-2026-00042"
+    assert stored.pricing["vat_eur"] == "598"

@@ -73,7 +73,8 @@ def test_an_order_is_sent_over_smtp_to_the_notify_list_and_the_sender(
         inbox.received, key=lambda r: r[2]["X-Forms-Message"] != "notify"
     )
     assert notify_from == "no-reply@territoires.example"
-    assert notify_to == list(catalogue.get("loiret").notify)
+    operator = forms_app.settings.operator_email  # every submission reaches it (CONTRACT 3.1)
+    assert notify_to == [*catalogue.get("loiret").notify, operator]
     assert ack_to == ["accueil@mairie-pithiviers.example"]
     assert notify["Subject"] == "[Loiret] Commande de coffrets — Jean Dupont"
     assert "Bcc" not in notify and "Bcc" not in ack
@@ -160,3 +161,34 @@ def test_a_recipient_refused_for_good_sets_the_job_aside(forms_app, smtp_server)
     assert failed.key == f"{body['id']}/acknowledgement" and "550" in failed.last_error
     assert "@" not in failed.last_error
     assert len(refusing.received) == 1
+
+
+def test_an_introduction_reaches_the_welcomer_and_the_family_over_smtp_once(forms_app, smtp_server):
+    from forms import introductions
+    from forms.ports import WELCOMER_REQUEST
+    from formskit import act, json_event, sample_fields, token_of
+
+    controller, inbox = smtp_server
+    fields = {**sample_fields(WELCOMER_REQUEST), "territory": "loir-et-cher"}
+    fields.pop("placement")
+    _, _, body = call(forms_app, WELCOMER_REQUEST, json_event(WELCOMER_REQUEST, fields))
+    request = forms_app.store.get(body["id"])
+    links = introductions.staff_links(forms_app, request, forms_app.catalogue.get("loir-et-cher"))
+    token = token_of(next(url for label, url in links if "Sophie" in label))
+    env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port), "SMTP_USER": "forms",
+           "SMTP_PASSWORD": "s3cret", "SMTP_STARTTLS": "0"}  # fmt: skip
+    mailer = mailer_from_env("unused-outbox", env)
+    assert send_due(forms_app.store, mailer, forms_app.clock, "test") == {SENT: 2}
+    staff = next(m for _, _, m in inbox.received if m["X-Forms-Message"] == "notify")
+    assert token in staff.get_body(("plain",)).get_content()  # the staff e-mail's own link
+    inbox.received.clear()
+    assert act(forms_app, "POST", token)[0] == 200
+    assert act(forms_app, "POST", token)[0] == 409  # clicked twice
+    assert send_due(forms_app.store, mailer, forms_app.clock, "test") == {SENT: 2}
+    assert send_due(forms_app.store, mailer, forms_app.clock, "test") == {}
+    by_kind = {m["X-Forms-Message"]: (rcpt, m) for _, rcpt, m in inbox.received}
+    assert set(by_kind) == {"introduction-welcomer", "introduction-family"}
+    assert by_kind["introduction-welcomer"][0] == ["sophie@example.org"]
+    assert by_kind["introduction-family"][0] == ["claire.martin@example.org"]
+    family = by_kind["introduction-family"][1]
+    assert family["Reply-To"].addresses[0].addr_spec == "sophie@example.org"

@@ -81,8 +81,11 @@ def test_the_welcomer_request_form_has_every_contract_field(site, loiret):
     assert types == {"email": "email", "phone": "tel", "arrival": "month"}
     assert form.by_id("welcomer-email").attrs["autocomplete"] == "email"
     assert "ex. 4, 9" in form.by_id("welcomer-children_ages-hint").text()
-    boxes = form.by_id("welcomer-interests").find_all("input")
+    boxes = form.by_id("welcomer-interests").find_all("input", type="checkbox")
     assert [b.attrs["value"] for b in boxes] == interests_of(loiret)
+    # Labels the form does not offer are kept (CONTRACT 3.1): one may be typed, without JS too.
+    other = form.by_id("welcomer-interests-other")
+    assert (other.attrs["name"], other.attrs["maxlength"]) == ("interests", "80")
 
 
 def test_the_placement_choice_offers_every_open_placement_or_none(site, loiret):

@@ -7,6 +7,12 @@
     failed     the e-mails set aside as undeliverable, and why
     resend     the e-mails due now (--failed: the failed ones too), claimed as every sender does
     expiring   placements of the catalogue that end within N days, per territory
+    followup, introduce, call, settle, close
+               the follow-up of welcomer requests (forms.admin.welcome)
+    digest     requests left without action (--send: the daily e-mail)
+    statement  each welcomer's monthly statement (CSV; --send: to the operator)
+    report     a territory's monthly figures (CSV, --html with a chart)
+    registrations  an event's registrations (CSV)
 
 Backends: the local SQLite store (`--store sqlite:var/submissions.sqlite3`, the default) or the
 production table (`--store dynamodb:TABLE`, or $TABLE_NAME). Never imports Pelican.

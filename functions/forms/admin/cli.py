@@ -15,12 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..catalogue import CatalogueError, load_catalogue
-from ..delivery import FAILED, RETRY, RETRY_POLICY, send_due
+from ..delivery import FAILED, RETRY, RETRY_POLICY, file_name, send_due
 from ..mailers import OutboxMailer, mailer_from_env
 from ..ports import FORMS, StoreUnavailable
 from ..submissions import adopt_legacy
 from ..worker import LOCAL_RETRY, owner_name
-from . import export, report
+from . import export, report, welcome
 from .queries import PARIS, Selection
 
 DEFAULT_STORE = "sqlite:var/submissions.sqlite3"
@@ -51,7 +51,11 @@ class Backend:
 
         if not path.is_file():
             raise AdminError(f"{path} n'existe pas : aucune demande reçue localement.")
+        from ..welcome_store import SQLiteWelcomeStore
+
         self.store = SQLiteStore(path)
+        self.records = SQLiteWelcomeStore(path)
+        self.var = path.parent
         self.outbox = Path(outbox) if outbox else path.parent / "outbox"
         self.admin = SQLiteAdmin(self.store, self.outbox)
         self.new_mailer: Callable = lambda: mailer_from_env(self.outbox)
@@ -62,9 +66,12 @@ class Backend:
         if not table:
             raise AdminError("--store dynamodb:TABLE, ou la variable TABLE_NAME, est nécessaire.")
         from ..aws import DynamoDBStore, SESMailer
+        from ..aws.welcome_dynamodb import DynamoDBWelcomeStore
         from .dynamodb import DynamoDBAdmin
 
         self.store = DynamoDBStore(table)
+        self.records = DynamoDBWelcomeStore(table)
+        self.var = None
         self.outbox = Path(outbox) if outbox else None
         self.admin = DynamoDBAdmin(self.store)
         self.new_mailer = (lambda: OutboxMailer(self.outbox)) if outbox else SESMailer
@@ -106,21 +113,26 @@ def confirmed(count: int) -> bool:
     """Ask on the terminal; only « oui » erases."""
     try:
         these = "ces" if count > 1 else "cette"
-        answer = input(f"Effacer définitivement {these} {count} demande(s) ? [oui/non] ")
+        answer = input(f"Effacer définitivement {these} {count} élément(s) ? [oui/non] ")
     except EOFError:  # the terminal closed: no answer is not a yes
         return False
     return answer.strip().casefold() in ("oui", "o", "yes", "y")
 
 
 def cmd_erase(args) -> int:
-    """Erase every submission sent with one address, after confirmation."""
+    """Erase every submission and registration sent with one address, their follow-ups and
+    the stored e-mails about them, after confirmation."""
     backend = Backend(args.store, args.outbox)
     found = backend.admin.with_email(args.email)
-    if not found:
-        print(f"Aucune demande avec cette adresse dans {backend.where}.")
+    registrations = backend.records.registrations_of(args.email)
+    if not found and not registrations:
+        print(f"Aucune demande ni inscription avec cette adresse dans {backend.where}.")
         return 0
     print(f"{len(found)} demande(s) avec cette adresse dans {backend.where} :")
-    print(report.summary_table([report.summary_of(s) for s in found], total=False))
+    if found:
+        print(report.summary_table([report.summary_of(s) for s in found], total=False))
+    for r in registrations:
+        print(f"inscription {r.id}  {r.territory}/{r.event}  {r.status}")
     if not args.yes:
         if not sys.stdin.isatty():
             print(
@@ -128,11 +140,19 @@ def cmd_erase(args) -> int:
                 file=sys.stderr,
             )
             return 2
-        if not confirmed(len(found)):
+        if not confirmed(len(found) + len(registrations)):
             print("Rien n'a été effacé.")
             return 1
     erased = backend.admin.erase(found, args.email)
+    more = backend.records.erase_email(args.email, [s.id for s in found])
+    if backend.outbox is not None:  # the local .eml copies of the e-mails erased
+        for key in more["keys"]:
+            (backend.outbox / file_name(key)).unlink(missing_ok=True)
     print(f"Effacé : {erased} demande(s) — " + ", ".join(s.id for s in found))
+    print(
+        f"Effacé aussi : {more['registrations']} inscription(s), {more['followups']} suivi(s), "
+        f"{len(more['keys'])} e-mail(s)"
+    )
     print(report.ERASE_NOTE)
     return 0
 
@@ -253,6 +273,7 @@ def parser() -> argparse.ArgumentParser:
     expiring.add_argument("--territory", help="slug du territoire")
     expiring.add_argument("--today", type=day, help="date du jour (AAAA-MM-JJ)")
     expiring.set_defaults(run=cmd_expiring)
+    welcome.add_commands(commands, common, day)
     return main_parser
 
 
@@ -262,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
         return args.run(args)
-    except (AdminError, CatalogueError, StoreUnavailable) as error:
+    except (AdminError, CatalogueError, StoreUnavailable, welcome.FlowError) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 1
     except Exception as error:  # botocore's errors, imported only with the DynamoDB backend

@@ -1,7 +1,11 @@
 """Lambda entry points: wiring only. The work is done by forms.http and forms.delivery.
 
-    welcomer_request, pack_order   POST /api/<form>               (API Gateway HTTP API, v2)
+    welcomer_request, pack_order,  POST /api/<form>               (API Gateway HTTP API, v2)
+    welcomer_application,
+    event_registration
     correction                     GET  /api/{form}/correction
+    action                         GET and POST /api/action: a signed link's page, its action
+    digest                         every morning: the requests left without action, e-mailed
     stream_mailer                  DynamoDB stream (new e-mail jobs) → SES, each job claimed
                                    before it is sent: one e-mail whatever the redeliveries
     sweeper                        every 5 minutes: every job due (retries with backoff, what
@@ -31,12 +35,20 @@ from ..catalogue import Catalogue, load_catalogue
 from ..delivery import FAILED, RETRY, SENT, SKIPPED, deliver_job, send_due
 from ..editor import proxy, signin, web
 from ..editor.github import AppCredentials, GitHub, InstallationTokens
-from ..ports import FORMS, PACK_ORDER, WELCOMER_REQUEST, StoreUnavailable
+from ..ports import (
+    EVENT_REGISTRATION,
+    FORMS,
+    PACK_ORDER,
+    WELCOMER_APPLICATION,
+    WELCOMER_REQUEST,
+    StoreUnavailable,
+)
 from ..submissions import adopt_legacy
 from .dynamodb_store import JOB_KIND, JOB_PREFIX, DynamoDBStore
 from .editor_store import DynamoDBSignInStore
 from .secrets import read_secret
 from .ses_mailer import SESMailer
+from .welcome_dynamodb import DynamoDBWelcomeStore
 
 log = logging.getLogger("forms")
 log.setLevel(logging.INFO)
@@ -88,6 +100,12 @@ def store() -> DynamoDBStore:
 
 
 @functools.cache
+def records() -> DynamoDBWelcomeStore:
+    """Follow-ups and registrations, in the same table."""
+    return DynamoDBWelcomeStore()
+
+
+@functools.cache
 def app() -> App:
     """The public functions' application; only they need (and may read) the token secret."""
     return App(
@@ -96,6 +114,8 @@ def app() -> App:
         token_key=token_key(),
         clock=now,
         settings=Settings.from_env(),
+        followups=records(),
+        registrations=records(),
     )
 
 
@@ -160,6 +180,7 @@ def reset() -> None:
     for cached in (
         catalogue,
         store,
+        records,
         app,
         mailer,
         editor_keys,
@@ -183,10 +204,39 @@ def pack_order(event: dict, context=None) -> dict:
     return http.handle(event, app(), PACK_ORDER)
 
 
+def welcomer_application(event: dict, context=None) -> dict:
+    """POST /api/welcomer-application (« devenir welcomer »)."""
+    return http.handle(event, app(), WELCOMER_APPLICATION)
+
+
+def event_registration(event: dict, context=None) -> dict:
+    """POST /api/event-registration: a seat, or the waiting list."""
+    return http.handle(event, app(), EVENT_REGISTRATION)
+
+
+def action(event: dict, context=None) -> dict:
+    """GET /api/action (confirmation page) and POST /api/action (the signed link's action)."""
+    return http.handle_action(event, app())
+
+
+def digest(event: dict | None = None, context=None) -> dict:
+    """Every morning: each territory's requests left without action, e-mailed to its staff."""
+    from ..admin.dynamodb import DynamoDBAdmin
+    from ..admin.queries import Selection
+    from ..digest import LOOK_BACK, digest_letters
+
+    since = (now() - LOOK_BACK).date()
+    requests = DynamoDBAdmin(store()).select(Selection(form=WELCOMER_REQUEST, start=since))
+    jobs = digest_letters(app(), requests, now())
+    records().enqueue(jobs)
+    log.info("digest: %d territory e-mail(s) queued", len(jobs))
+    return {"digests": len(jobs)}
+
+
 def correction(event: dict, context=None) -> dict:
     """GET /api/{form}/correction: the no-JavaScript correction page."""
     form = (event.get("pathParameters") or {}).get("form")
-    if form not in FORMS:
+    if form not in (*FORMS, EVENT_REGISTRATION):
         return http.json_response(404, {"errors": {"form": "Formulaire inconnu."}})
     return http.handle(event, app(), form)
 

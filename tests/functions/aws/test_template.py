@@ -17,7 +17,7 @@ from aws_testkit import ROOT, load_template, make_submission, matches_filter, st
 from forms.aws.dynamodb_store import DUE_INDEX, PENDING_INDEX, to_item
 from forms.aws.origin import HEADER
 from forms.delivery import FAILED_MARK, new_job
-from forms.ports import FORMS
+from forms.ports import EVENT_REGISTRATION, FORMS
 
 # AWS managed CloudFront policies (their ids are fixed by AWS).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -94,7 +94,9 @@ def test_the_api_routes_are_the_contract_s(template):
         for event in function["Properties"].get("Events", {}).values()
         if event["Type"] == "HttpApi"
     }
-    posts = {("POST", f"/api/{form}") for form in FORMS}
+    posts = {("POST", f"/api/{form}") for form in (*FORMS, EVENT_REGISTRATION)}
+    # Signed links: GET shows the confirmation page, POST acts.
+    links = {("GET", "/api/action"), ("POST", "/api/action")}
     sign_in = {
         (method, f"/api/editor/{{scope}}/connexion{suffix}")
         for method in ("GET", "POST")
@@ -104,7 +106,7 @@ def test_the_api_routes_are_the_contract_s(template):
     editor = {
         (m, "/api/editor/{scope}/{proxy+}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
     }
-    assert routes == posts | {("GET", "/api/{form}/correction")} | sign_in | editor
+    assert routes == posts | links | {("GET", "/api/{form}/correction")} | sign_in | editor
 
 
 def test_the_api_is_throttled_and_cors_allows_the_idempotency_key(template):
@@ -237,7 +239,7 @@ def test_ses_sending_is_limited_to_the_sender_identity(template):
 
 
 def test_public_functions_may_only_add_and_read_submissions(template):
-    public = ("WelcomerRequestFunction", "PackOrderFunction")
+    public = ("WelcomerRequestFunction", "PackOrderFunction", "WelcomerApplicationFunction")
     for name in public:
         function = template["Resources"][name]
         assert actions(template, function) == {
@@ -255,6 +257,33 @@ def test_public_functions_may_only_add_and_read_submissions(template):
             "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COUNT#*"]}
         }
     assert actions(template, template["Resources"]["CorrectionFunction"]) == set()
+
+
+def test_registrations_and_links_may_change_records_but_never_scan_or_delete_at_large(template):
+    expected = {
+        "EventRegistrationFunction": {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        },
+        "ActionFunction": {
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        },
+    }
+    table = {"Fn::GetAtt": ["SubmissionsTable", "Arn"]}
+    for name, allowed in expected.items():
+        function = template["Resources"][name]
+        assert actions(template, function) == allowed
+        assert all(s["Resource"] == table for s in statements(template, function))
+
+
+def test_the_digest_runs_every_morning_in_paris_time(template):
+    schedule = template["Resources"]["DigestFunction"]["Properties"]["Events"]["EveryMorning"]
+    assert schedule["Properties"]["ScheduleExpression"] == "cron(0 8 * * ? *)"
+    assert schedule["Properties"]["ScheduleExpressionTimezone"] == "Europe/Paris"
 
 
 def test_wildcards_only_where_iam_has_no_resource_level_permission(template):

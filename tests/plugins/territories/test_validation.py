@@ -16,6 +16,13 @@ PAGE = "---\ntitle: Une page\n---\nTexte.\n"
 
 WELCOMER = "welcomers:\n  - id: claire\n    first_name: Claire\n    commune: Blois\n    bio: B\n"
 
+EVENT = """\
+events:
+  - title: Atelier
+    start: 2027-05-20T09:00:00+02:00
+    place: Blois
+"""
+
 PACK = """\
 pack:
   name: Coffret
@@ -322,6 +329,46 @@ TERRITORY_ERRORS = {
     "owners_as_text": (
         MINIMAL + "owners: '@be-lc'\n",
         f"{T}:9: owners: liste attendue, trouvé du texte",
+    ),
+    # the welcome service
+    "registration_without_id": (
+        MINIMAL + EVENT + "    registration: {capacity: 10}\n",
+        f"{T}:10: events[0].id: un événement avec « registration » doit avoir un « id »",
+    ),
+    "capacity_zero": (
+        MINIMAL + EVENT + "    id: atelier\n    registration: {capacity: 0}\n",
+        f"{T}:14: events[0].registration.capacity: doit être au moins 1 (trouvé 0)",
+    ),
+    "slot_ending_before_it_starts": (
+        MINIMAL
+        + EVENT
+        + "    id: atelier\n    registration:\n      capacity: 2\n      slots:\n"
+        + "        - {start: 2027-05-20T09:20:00+02:00, end: 2027-05-20T09:00:00+02:00}\n",
+        f"{T}:17: events[0].registration.slots[0].end: la fin (2027-05-20T09:00:00+02:00)",
+    ),
+    "two_events_with_one_id": (
+        MINIMAL
+        + EVENT
+        + "    id: atelier\n"
+        + EVENT.removeprefix("events:\n")
+        + "    id: atelier\n",
+        f"{T}:17: events[1].id: « atelier » est déjà utilisé par un autre élément de la liste",
+    ),
+    "welcomer_siret_with_spaces": (
+        MINIMAL + WELCOMER + "    siret: 732 829 320 00074\n",
+        f"{T}:14: welcomers[0].siret: « 732 829 320 00074 » n'est pas valide : 14 chiffres",
+    ),
+    "welcomer_email": (
+        MINIMAL + WELCOMER + "    email: claire-at-example.org\n",
+        f"{T}:14: welcomers[0].email: « claire-at-example.org » n'est pas une adresse e-mail",
+    ),
+    "vat_rate_over_100": (
+        MINIMAL + PACK + "  vat_rate: 120\n",
+        f"{T}:16: pack.vat_rate: le pourcentage doit être entre 0 et 100 (trouvé 120)",
+    ),
+    "welcomer_rate_negative": (
+        MINIMAL + "welcomer_rate_eur: -5\n",
+        f"{T}:9: welcomer_rate_eur: le montant ne peut pas être négatif",
     ),
 }
 

@@ -1,4 +1,4 @@
-/* Enhances the two forms. Without this file they post form-encoded and the server redirects;
+/* Enhances the site's forms. Without this file they post form-encoded and the server redirects;
    with it: a JSON request, errors beside each field and in a summary, no page reload. */
 (function () {
   "use strict";
@@ -10,11 +10,13 @@
     });
   }
 
-  // The JSON body: interests as a list, consent as a boolean, quantity as an integer.
+  var LISTS = ["interests", "topics", "languages"];
+
+  // The JSON body: interests, topics and languages as lists, consent as a boolean, quantity as an integer.
   function payload(form) {
     var data = {};
     new FormData(form).forEach(function (value, name) {
-      if (name === "interests") (data.interests = data.interests || []).push(value);
+      if (LISTS.indexOf(name) >= 0) { if (value !== "") (data[name] = data[name] || []).push(value); }
       else if (name === "consent") data.consent = value === "true";
       else if (name === "quantity" && /^[0-9]+$/.test(value)) data.quantity = +value;
       else if (value !== "" || name === "website") data[name] = value;
@@ -115,7 +117,11 @@
           headers: { "Content-Type": "application/json", "Accept": "application/json", "Idempotency-Key": key },
           body: JSON.stringify(data)
         }).then(function (response) {
-          if (response.ok) return window.location.assign(form.getAttribute("data-thanks"));
+          if (response.ok) return response.json().catch(function () { return {}; }).then(function (body) {
+            // An event registration may land on the waiting list: its own thank-you page.
+            var waitlisted = body && body.status === "waitlisted" && form.getAttribute("data-thanks-waitlisted");
+            window.location.assign(waitlisted || form.getAttribute("data-thanks"));
+          });
           return response.json().catch(function () { return {}; }).then(function (body) {
             // Asked once for a challenge: solve it and send again; asked again, say so.
             if (response.status === 429 && body.challenge && !solution) return solve(body.challenge).then(send);
