@@ -12,7 +12,17 @@ from .catalogue import interests_of
 from .model import SCHOOL_LEVELS, Event, Placement, Territory
 
 # Sub-paths a territory's site uses itself: a free page may not take one of these names.
-RESERVED_PAGE_NAMES = ("offres", "welcomers", "pack", "images", "brand.css", "evenements.ics")
+RESERVED_PAGE_NAMES = (
+    "offres",
+    "aides",
+    "recherche",
+    "alertes",
+    "welcomers",
+    "pack",
+    "images",
+    "brand.css",
+    "evenements.ics",
+)
 # Filter pages live under these folders of /offres/, so no placement id may be one of them.
 RESERVED_PLACEMENT_IDS = ("metier", "type", "atom.xml")
 

@@ -36,7 +36,9 @@ from .fields import (
     Url,
     yaml_example,
 )
-from .validation import check_brand_contrast, check_period, check_subsidy
+from .geography import REGIONS
+from .professions import ProfessionName
+from .validation import check_brand_contrast, check_one_amount, check_period, check_subsidy
 
 SLUG_TEXT = Text(r"[a-z0-9-]+", "lettres minuscules sans accent, chiffres et tirets", "identifiant")
 LANGUAGE = Text(
@@ -160,16 +162,50 @@ HOUSING = Record(
     description="Une offre ou une aide au logement.",
 )
 
+REFERENT = Record(
+    (
+        Field("name", Text(), True, "Nom de la personne ou du service.", "Claire Martin"),
+        Field("email", Email(), False, "Adresse e-mail (publiée).", "aides@example.org"),
+        Field("phone", Phone(), False, "Téléphone (publié), entre guillemets.", "02 38 25 41 35"),
+    ),
+    model.Referent,
+    description="La personne à contacter au sujet de l'aide (publiée sur le site).",
+)
+
 AID = Record(
     (
         Field("title", Text(), True, "Nom de l'aide.", "Aide à l'installation"),
-        Field("who", Text(), False, "Qui peut en bénéficier.", "Médecins généralistes"),
+        Field("who", Text(), False, "Qui peut en bénéficier, en toutes lettres.", "Médecins"),
         Field("text", Text(), False, "Précisions."),
-        Field("amount", Text(), False, "Montant, tel qu'affiché.", "jusqu'à 15 000 €"),
+        Field(
+            "professions",
+            ListOf(ProfessionName()),
+            False,
+            "Professions concernées (liste de la référence) ; absente ou vide : toutes.",
+            ("médecin généraliste", "sage-femme"),
+        ),
+        Field(
+            "stages",
+            ListOf(Choice(model.AID_STAGES)),
+            False,
+            "Étapes du parcours concernées ; absente ou vide : toutes.",
+            ("interne", "installation"),
+        ),
+        Field(
+            "amount_eur",
+            Amount(),
+            False,
+            "Montant en euros (nombre), affiché à la française ; ou bien `amount`.",
+            15000,
+        ),
+        Field("amount", Text(), False, "Montant, tel qu'affiché (texte).", "jusqu'à 15 000 €"),
+        Field("funder", Text(), False, "Qui finance l'aide.", "Département du Loiret"),
         Field("url", Url(), False, "Lien vers le dispositif."),
+        Field("referent", REFERENT, False, "Personne à contacter."),
     ),
     model.Aid,
-    description="Une aide à l'installation.",
+    (check_one_amount,),
+    "Une aide à l'installation.",
 )
 
 WELCOMER = Record(
@@ -296,6 +332,13 @@ TERRITORY = Record(
             "Soigner au pays des châteaux",
         ),
         Field(
+            "region",
+            Choice(REGIONS),
+            False,
+            "Région, quand le code ne la donne pas (EPCI) : filtre de la liste nationale.",
+            "Centre-Val de Loire",
+        ),
+        Field(
             "intro",
             Markdown(),
             False,
@@ -342,7 +385,13 @@ PLACEMENT = Record(
     (
         Field("title", Text(), True, "Titre de l'offre.", "Remplacement de médecin généraliste"),
         Field("kind", Choice(model.PLACEMENT_KINDS), True, "Type d'offre.", "remplacement"),
-        Field("profession", Text(), True, "Profession recherchée.", "médecin généraliste"),
+        Field(
+            "profession",
+            ProfessionName(),
+            True,
+            "Profession recherchée (liste de la référence du contenu).",
+            "médecin généraliste",
+        ),
         Field("commune", Text(), True, "Commune.", "Vendôme"),
         Field("start", Date(), True, "Premier jour (AAAA-MM-JJ).", "2027-07-05"),
         Field(
@@ -364,6 +413,14 @@ PLACEMENT = Record(
             False,
             "Adresse e-mail de contact pour cette offre.",
             "accueil@example.org",
+        ),
+        Field(
+            "published",
+            Date(),
+            False,
+            "Date de mise en ligne (AAAA-MM-JJ) : la liste nationale montre les plus récentes "
+            "d'abord.",
+            "2027-05-02",
         ),
     ),
     rules=(check_period,),
