@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 from contentkit import MINIMAL
-from test_validation import PLACEMENT, errors_of, load_one
-from territories import geography, professions
 from territories.loader import load_territories
 from territories.model import Aid
 from territories.pages import slugify
+from test_validation import PLACEMENT, errors_of, load_one
+
+from territories import geography, professions
 
 P = "territories/x/placements/offre.md"
 T = "territories/x/territory.yaml"
