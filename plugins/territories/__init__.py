@@ -3,6 +3,7 @@
 from pelican import signals
 
 from .generator import TerritoriesGenerator, add_filters
+from .search import on_finalized
 
 
 def get_generators(pelican):
@@ -13,3 +14,4 @@ def get_generators(pelican):
 def register():
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_filters)
+    signals.finalized.connect(on_finalized)

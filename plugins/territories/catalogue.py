@@ -18,7 +18,10 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
         "spouse_jobs": [{"title", "organisation", "commune"}],
         "pack": null | {"name", "price_eur": "499", "subsidy_eur": "200",
                         "net_price_eur": "299", "subsidy_by": str|null,
-                        "buyers": [str, ...], "max_quantity": int}}}}
+                        "buyers": [str, ...], "max_quantity": int},
+        "region": str|null, "departement": str|null}},   # where it is (geography.py)
+     "professions": [{"slug", "label", "plural", "group", "forms": [str, ...]}]}
+                                           # the vocabulary of professions.py, for the alerts
 
 Amounts are decimal strings: JSON floats would round cents.
 """
@@ -29,6 +32,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from . import professions
 from .model import Pack, Territory
 
 FORMAT_VERSION = 1
@@ -110,6 +114,10 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
             for j in territory.spouse_jobs
         ],
         "pack": _pack_entry(territory.pack),
+        "region": territory.location.region,
+        "departement": departement.name
+        if (departement := territory.location.departement)
+        else None,
     }
 
 
@@ -121,6 +129,7 @@ def write_catalogue(territories: list[Territory], site_path_of, today: dt.date, 
             t.slug: territory_entry(t, site_path_of(t), today)
             for t in sorted(territories, key=lambda t: t.slug)
         },
+        "professions": professions.catalogue_entries(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     # Sorted keys and a fixed layout: the same content always gives the same bytes. No indent:

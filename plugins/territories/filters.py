@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from . import professions
+from .aids import STAGE_LABELS
 from .pages import slugify
 
 MONTHS = [
@@ -60,10 +62,23 @@ def language(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
+def profession_plural(label: str) -> str:
+    """« sages-femmes » for « sage-femme »: the plural of a profession of the vocabulary."""
+    found = professions.find(label)
+    return found.plural if found else label
+
+
+def stage_label(stage: str) -> str:
+    """An aid's stage as its filter link reads (« internes », « installation »)."""
+    return STAGE_LABELS[stage][0]
+
+
 FILTERS = {
     "date_fr": date_fr,
     "datetime_fr": datetime_fr,
     "euros": euros,
     "slugify": slugify,
     "language": language,
+    "profession_plural": profession_plural,
+    "stage_label": stage_label,
 }

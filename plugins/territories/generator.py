@@ -11,7 +11,7 @@ from jinja2 import FileSystemBytecodeCache
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
-from . import catalogue, filters, incremental, parallel
+from . import catalogue, filters, incremental, national, parallel, search
 from .pages import Output, TerritorySite, Urls, check_names, territory_outputs, upcoming_events
 from .settings import with_defaults
 
@@ -38,7 +38,7 @@ def load(root: Path, only: str | None):
 def asset_version(theme: str) -> str:
     """A short hash of the stylesheet and script, so browsers may cache them for long."""
     digest = hashlib.sha256()
-    for name in ("css/site.css", "js/forms.js"):
+    for name in ("css/site.css", "js/forms.js", "js/offres.js", "js/search.js"):
         digest.update((Path(theme) / "static" / name).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -87,6 +87,7 @@ class TerritoriesGenerator(Generator):
                 # In a standalone build the operator's pages wear the territory's colours.
                 "SITE_TERRITORY": self.sites[0] if self.standalone else None,
                 "territory_sites": self.sites,
+                "HAS_NATIONAL_AIDS": any(t.aids for t in self.territories),
             }
         )
 
@@ -137,7 +138,7 @@ class TerritoriesGenerator(Generator):
 
     def slug_collisions(self, operator: set[str]) -> list[str]:
         """Territory folders whose name is already a URL of the operator's site."""
-        taken = operator | {"theme", "sitemap.xml", "robots.txt", "api"}
+        taken = operator | {"theme", "sitemap.xml", "robots.txt", "api", *national.ROOT_NAMES}
         return [
             f"{site.territory.source_dir}: le nom de dossier « {site.territory.slug} » est "
             "réservé par le site ; renommez le dossier."
@@ -196,6 +197,9 @@ class TerritoriesGenerator(Generator):
         values = dict(self.context, localsiteurl=None, output_file=output.save_as)
         values.update(shared)
         values.update(output.values, page_url=output.url)
+        filters = search.page_filters(output, shared.get("tsite"))
+        if filters is not None:  # the page is indexed for the search (search.py)
+            values["search"] = filters
         return self.env.get_template(output.template).render(values).encode("utf-8")
 
     def write(self, rel: str, data: bytes, known: dict) -> str:
@@ -206,6 +210,7 @@ class TerritoriesGenerator(Generator):
         """The home page, sitemap.xml (our pages and the operator's) and robots.txt."""
         known = self.known_outputs(incremental.SHARED)
         home = [] if self.standalone else [Output("/", "home.html", {})]
+        home += national.national_outputs(self.sites, bool(self.standalone))
         urls = [o.url for o in home if o.in_sitemap]
         for site in self.sites:
             slug = site.territory.slug

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import calendar, jsonld
+from . import aids, calendar, jsonld
 from .catalogue import interests_of
 from .model import SCHOOL_LEVELS, Event, Placement, Territory
 
@@ -57,6 +57,15 @@ class Urls:
 
     def feed(self) -> str:
         return f"{self.prefix}offres/atom.xml"
+
+    def aides(self) -> str:
+        return f"{self.prefix}aides/"
+
+    def aid_profession(self, profession_slug: str) -> str:
+        return f"{self.prefix}aides/metier/{profession_slug}/"
+
+    def aid_stage(self, stage: str) -> str:
+        return f"{self.prefix}aides/etape/{slugify(stage)}/"
 
     def welcomers(self) -> str:
         return f"{self.prefix}welcomers/"
@@ -371,6 +380,7 @@ def territory_outputs(site: TerritorySite) -> list[Output]:
         *feed(site),
         *welcomer_pages(site),
         *pack_pages(site),
+        *aids.aid_pages(site),
         *free_pages(site),
         *calendar_and_brand(site),
     ]

@@ -37,7 +37,7 @@ from .fields import (
     yaml_example,
 )
 from .geography import REGIONS
-from .professions import ProfessionName
+from .professions import ProfessionName, reference_list
 from .validation import check_brand_contrast, check_one_amount, check_period, check_subsidy
 
 SLUG_TEXT = Text(r"[a-z0-9-]+", "lettres minuscules sans accent, chiffres et tirets", "identifiant")
@@ -467,6 +467,14 @@ TABLES_START = "<!-- tables générées : PYTHONPATH=plugins python -m territori
 TABLES_END = "<!-- fin des tables générées -->"
 
 
+PROFESSIONS_INTRO = (
+    "`profession` (offres) et `professions` (aides) prennent l'une de ces professions de santé "
+    "(Code de la santé publique, quatrième partie, et spécialités médicales), écrite sous l'une "
+    "de ses formes, majuscules ou non ; le site affiche la première. Une faute de frappe "
+    "(« infirmièr ») arrête la construction avec la profession la plus proche."
+)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -501,7 +509,8 @@ def reference_tables() -> str:
     for path, record in _sections(TERRITORY):
         lines += ["", f"#### `{path}` — {record.description}", "", *_table(record)]
     lines += ["", "### placements/*.md (en-tête)", "", *_table(PLACEMENT)]
-    lines += ["", "### pages/*.md (en-tête)", "", *_table(PAGE), "", TABLES_END]
+    lines += ["", "### pages/*.md (en-tête)", "", *_table(PAGE)]
+    lines += ["", "### Professions", "", PROFESSIONS_INTRO, "", reference_list(), "", TABLES_END]
     return "\n".join(lines)
 
 

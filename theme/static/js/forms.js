@@ -10,11 +10,11 @@
     });
   }
 
-  // The JSON body: interests as a list, consent as a boolean, quantity as an integer.
+  // The JSON body: interests (and an alert's professions, territories) as lists, consent as a boolean, quantity as an integer.
   function payload(form) {
     var data = {};
     new FormData(form).forEach(function (value, name) {
-      if (name === "interests") (data.interests = data.interests || []).push(value);
+      if (name === "interests" || name === "professions" || name === "territories") (data[name] = data[name] || []).push(value);
       else if (name === "consent") data.consent = value === "true";
       else if (name === "quantity" && /^[0-9]+$/.test(value)) data.quantity = +value;
       else if (value !== "" || name === "website") data[name] = value;
