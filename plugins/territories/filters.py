@@ -62,6 +62,12 @@ def language(code: str) -> str:
     return LANGUAGES.get(code, code)
 
 
+def upper_first(text: str) -> str:
+    """« Centre-Val de Loire » kept as it is, « sage-femme » → « Sage-femme » (Jinja's
+    `capitalize` lowers the rest of the text)."""
+    return text[:1].upper() + text[1:]
+
+
 def profession_plural(label: str) -> str:
     """« sages-femmes » for « sage-femme »: the plural of a profession of the vocabulary."""
     found = professions.find(label)
@@ -81,4 +87,5 @@ FILTERS = {
     "language": language,
     "profession_plural": profession_plural,
     "stage_label": stage_label,
+    "upper_first": upper_first,
 }
