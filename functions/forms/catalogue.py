@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 
 FORMAT_VERSION = 1
@@ -81,15 +82,43 @@ class TerritoryInfo:
     schools: tuple[SchoolInfo, ...]
     spouse_jobs: tuple[SpouseJobInfo, ...]
     pack: PackInfo | None
+    region: str | None = None  # where it is, when its code or `region` says
+
+
+@dataclass(frozen=True)
+class ProfessionInfo:
+    """A health profession of the site's vocabulary (plugins/territories/professions.py)."""
+
+    slug: str
+    label: str
+    plural: str
+    group: str
+    forms: tuple[str, ...]  # every way of writing it, lower case
 
 
 @dataclass(frozen=True)
 class Catalogue:
     territories: dict[str, TerritoryInfo]
+    professions: tuple[ProfessionInfo, ...] = ()
 
     def get(self, slug: str) -> TerritoryInfo | None:
         """The territory with this slug, or None."""
         return self.territories.get(slug)
+
+    @cached_property
+    def _slug_of_form(self) -> dict[str, str]:
+        return {form: p.slug for p in self.professions for form in (*p.forms, p.slug)}
+
+    def profession_slugs(self) -> dict[str, str]:
+        """Every written form of a profession, and its slug, → its slug."""
+        return self._slug_of_form
+
+    def profession_slug(self, label: str) -> str | None:
+        """The slug of a placement's profession (its label), None when the vocabulary lacks it."""
+        return self._slug_of_form.get(" ".join(label.lower().split()))
+
+    def profession(self, slug: str) -> ProfessionInfo | None:
+        return next((p for p in self.professions if p.slug == slug), None)
 
 
 def _pack(raw: dict | None) -> PackInfo | None:
@@ -132,6 +161,7 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
         schools=tuple(SchoolInfo(**s) for s in raw.get("schools", ())),
         spouse_jobs=tuple(SpouseJobInfo(**j) for j in raw.get("spouse_jobs", ())),
         pack=_pack(raw.get("pack")),
+        region=raw.get("region"),
     )
 
 
@@ -141,9 +171,13 @@ def parse_catalogue(data: dict) -> Catalogue:
         raise CatalogueError(f"catalogue format {data.get('format')!r} is not {FORMAT_VERSION}")
     try:
         territories = {slug: _territory(slug, raw) for slug, raw in data["territories"].items()}
+        professions = tuple(
+            ProfessionInfo(p["slug"], p["label"], p["plural"], p["group"], tuple(p["forms"]))
+            for p in data.get("professions", ())
+        )
     except (KeyError, TypeError, ValueError) as error:
         raise CatalogueError(f"malformed catalogue: {error!r}") from error
-    return Catalogue(territories=territories)
+    return Catalogue(territories=territories, professions=professions)
 
 
 def catalogue_path() -> Path:
