@@ -31,8 +31,10 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 
 from .catalogue import Catalogue, PlacementInfo, TerritoryInfo
+from .delivery import new_job
 from .validation import (
     HONEYPOT,
     STARTED_AT,
@@ -68,6 +70,7 @@ class Subscriber:
     created_at: dt.datetime
     expires_at: dt.datetime
     confirmed_at: dt.datetime | None = None
+    version: int = 0  # bumped at each change: a digest is recorded only on the version it read
 
     @property
     def confirmed(self) -> bool:
@@ -123,6 +126,11 @@ class AnnounceReport:
 
 def placement_key(territory: str, placement_id: str) -> str:
     return f"{territory}/{placement_id}"
+
+
+def address_hash(address: str) -> str:
+    """What the per-address counter keeps of an address: not the address itself."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
 
 
 # --- Validation. ----------------------------------------------------------------------------
@@ -276,3 +284,233 @@ def digest_of(
         return None
     # Soonest first: the order in which a candidate would go.
     return Digest(subscriber, tuple(sorted(items, key=lambda a: (a.placement.start, a.key))))
+
+
+# --- The e-mails. ---------------------------------------------------------------------------
+
+DAILY_REQUESTS = 3  # confirmation e-mails per address and day (CONTRACT 3.1: 3 a day)
+SITE_NAME = "Territoires de santé"
+
+
+def record_of(subscriber_id: str) -> str:
+    """The record a subscriber's jobs belong to: erasing the subscription erases them."""
+    return f"alert/{subscriber_id}"
+
+
+def _link(settings, path: str, token: str) -> str:
+    return f"{settings.site_url}{path}?t={token}"
+
+
+def confirm_url(settings, key: bytes, subscriber: Subscriber) -> str:
+    return _link(settings, CONFIRM_PATH, link_token(key, CONFIRM, subscriber.id))
+
+
+def unsubscribe_url(settings, key: bytes, subscriber: Subscriber) -> str:
+    return _link(settings, UNSUBSCRIBE_PATH, link_token(key, UNSUBSCRIBE, subscriber.id))
+
+
+CONFIRM_PATH = "/api/alert-subscription/confirm"
+UNSUBSCRIBE_PATH = "/api/alert-unsubscribe"
+
+
+def _message(subscriber: Subscriber, subject: str, mail_from: str, now: dt.datetime):
+    from email.utils import format_datetime
+
+    from .emails import POLICY, _address, _from_address, header_text
+
+    message = EmailMessage(policy=POLICY)
+    message["From"] = _from_address(mail_from)
+    message["To"] = _address(subscriber.email)
+    message["Subject"] = header_text(subject, 250)
+    message["Date"] = format_datetime(now)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-reply loops
+    return message
+
+
+def _attach(message: EmailMessage, template: str, context: dict) -> None:
+    from .rendering import render
+
+    message.set_content(render(f"{template}.txt", **context), cte="quoted-printable")
+    message.add_alternative(
+        render(f"{template}.html", **context), subtype="html", cte="quoted-printable"
+    )
+
+
+def _names(catalogue: Catalogue, subscriber: Subscriber) -> tuple[list[str], list[str]]:
+    professions = [
+        (p.label if (p := catalogue.profession(slug)) else slug) for slug in subscriber.professions
+    ]
+    territories = [
+        (t.name if (t := catalogue.get(slug)) else slug) for slug in subscriber.territories
+    ]
+    return professions, territories
+
+
+def confirmation_message(app, subscriber: Subscriber, now: dt.datetime) -> EmailMessage:
+    """The double opt-in e-mail: what was asked, and the link to confirm it."""
+    message = _message(
+        subscriber, "Confirmez votre alerte de nouvelles offres", app.settings.mail_from, now
+    )
+    professions, territories = _names(app.catalogue, subscriber)
+    _attach(
+        message,
+        "alert_confirm",
+        {
+            "site_name": SITE_NAME,
+            "professions": professions,
+            "territories": territories,
+            "confirm_url": confirm_url(app.settings, app.token_key, subscriber),
+            "confirm_days": CONFIRM_WINDOW.days,
+        },
+    )
+    return message
+
+
+def dates(placement: PlacementInfo) -> str:
+    from .emails import french_date
+
+    start = french_date(placement.start)
+    return (
+        f"du {start} au {french_date(placement.end)}" if placement.end else f"à partir du {start}"
+    )
+
+
+def digest_message(app, digest: Digest, now: dt.datetime) -> EmailMessage:
+    """One subscriber's new placements, with the RFC 8058 one-click unsubscribe headers."""
+    count = len(digest.announcements)
+    first = digest.announcements[0].placement
+    subject = (
+        f"Nouvelle offre d'essai : {first.title}"
+        if count == 1
+        else f"{count} nouvelles offres d'essai pour vous"
+    )
+    message = _message(digest.subscriber, subject, app.settings.mail_from, now)
+    unsubscribe = unsubscribe_url(app.settings, app.token_key, digest.subscriber)
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    items = [
+        {
+            "territory": a.territory,
+            "placement": a.placement,
+            "dates": dates(a.placement),
+            "url": f"{app.settings.site_url}{a.territory.site_path}offres/{a.placement.id}/",
+        }
+        for a in digest.announcements
+    ]
+    _attach(
+        message,
+        "alert_digest",
+        {"site_name": SITE_NAME, "items": items, "unsubscribe_url": unsubscribe},
+    )
+    return message
+
+
+# --- The flows. -----------------------------------------------------------------------------
+
+
+def subscribe(app, data: dict) -> None:
+    """Store a pending subscription and its confirmation e-mail; ValidationFailed if invalid.
+
+    The answer is the same whatever happens next (a bot's honeypot, an address already
+    requested three times today): the form tells nobody anything about an address.
+    """
+    fields, spam = validate_subscription(data, app.catalogue)
+    if spam:
+        log.info("alert subscription refused as spam (%s)", spam)
+        return
+    now = app.clock()
+    subscriber = new_subscriber(fields, now)
+    job = new_job(
+        f"{record_of(subscriber.id)}/confirm",
+        confirmation_message(app, subscriber, now),
+        record=record_of(subscriber.id),
+        now=now,
+        expires_at=subscriber.expires_at,
+    )
+    if not app.alerts.add_pending(subscriber, [job], now, DAILY_REQUESTS):
+        log.info("alert subscription not stored: the address's daily limit is reached")
+        return
+    log.info("alert subscription %s stored, pending confirmation", subscriber.id)
+    wake = getattr(app, "wake_delivery", None)
+    if wake is not None:
+        wake()
+
+
+def _subscriber_of(app, action: str, token: str) -> Subscriber | None:
+    subscriber_id = read_token(app.token_key, action, token)
+    if subscriber_id is None:
+        return None
+    subscriber = app.alerts.get(subscriber_id)
+    if subscriber is None or subscriber.expires_at <= app.clock():
+        return None
+    return subscriber
+
+
+def can_confirm(app, token: str) -> bool:
+    """True when the link names a subscription still waiting for its confirmation (or done)."""
+    return _subscriber_of(app, CONFIRM, token) is not None
+
+
+def confirm(app, token: str) -> bool:
+    """Confirm the subscription of a confirmation link; False if the link is dead."""
+    subscriber = _subscriber_of(app, CONFIRM, token)
+    if subscriber is None:
+        return False
+    if subscriber.confirmed:
+        return True  # a second click changes nothing
+    app.alerts.confirm(confirmed(subscriber, app.clock()))
+    log.info("alert subscription %s confirmed", subscriber.id)
+    return True
+
+
+def can_unsubscribe(app, token: str) -> bool:
+    return read_token(app.token_key, UNSUBSCRIBE, token) is not None
+
+
+def unsubscribe(app, token: str) -> bool:
+    """Delete the subscription of an unsubscribe link; False for a forged link.
+
+    A genuine link whose subscription is already gone succeeds: the person is unsubscribed.
+    """
+    subscriber_id = read_token(app.token_key, UNSUBSCRIBE, token)
+    if subscriber_id is None:
+        return False
+    if app.alerts.remove(subscriber_id):
+        log.info("alert subscription %s removed (unsubscribed)", subscriber_id)
+    return True
+
+
+def announce(app, now: dt.datetime | None = None) -> AnnounceReport:
+    """Enqueue one digest per confirmed subscriber with new matching placements.
+
+    Each digest's job and its pairs commit together, subscriber by subscriber: a run stopped
+    halfway has announced to some subscribers, fully, and the next run does the others.
+    """
+    now = now or app.clock()
+    report = AnnounceReport(expired=app.alerts.purge_expired(now))
+    keys = [a.key for a in open_placements(app.catalogue)]
+    seen = app.alerts.first_seen(keys, now)
+    report.first_seen = sum(1 for key in keys if seen.get(key) == now)
+    for subscriber in app.alerts.confirmed(now):
+        report.subscribers += 1
+        digest = digest_of(subscriber, app.catalogue, seen, app.alerts.announced(subscriber.id))
+        if digest is None:
+            continue
+        job = new_job(
+            digest.key,
+            digest_message(app, digest, now),
+            record=record_of(subscriber.id),
+            now=now,
+            expires_at=subscriber.expires_at,
+        )
+        if app.alerts.record_digest(subscriber, digest.placement_keys, job, now):
+            report.digests += 1
+            report.placements_announced += len(digest.announcements)
+            report.keys.append(digest.key)
+    log.info(
+        "announce: %d subscriber(s), %d digest(s), %d placement(s) announced",
+        report.subscribers,
+        report.digests,
+        report.placements_announced,
+    )
+    return report
