@@ -33,8 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from . import delivery
 from .catalogue import Catalogue, PlacementInfo, TerritoryInfo
-from .delivery import new_job
 from .validation import (
     HONEYPOT,
     STARTED_AT,
@@ -405,6 +405,30 @@ def digest_message(app, digest: Digest, now: dt.datetime) -> EmailMessage:
     return message
 
 
+FIELD_LABELS = {
+    "email": "Adresse e-mail",
+    "professions": "Professions",
+    "territories": "Territoires",
+    "consent": "Consentement",
+}
+
+
+def render_page(settings, title: str, paragraphs: list[str], **form) -> str:
+    """The page of a confirm or unsubscribe link (forms/templates/alert_action.html)."""
+    from .rendering import render
+
+    return render(
+        "alert_action.html",
+        settings=settings,
+        territory=None,
+        title=title,
+        paragraphs=paragraphs,
+        action=form.get("action"),
+        button=form.get("button"),
+        hidden=form.get("hidden", []),
+    )
+
+
 # --- The flows. -----------------------------------------------------------------------------
 
 
@@ -420,7 +444,7 @@ def subscribe(app, data: dict) -> None:
         return
     now = app.clock()
     subscriber = new_subscriber(fields, now)
-    job = new_job(
+    job = delivery.new_job(
         f"{record_of(subscriber.id)}/confirm",
         confirmation_message(app, subscriber, now),
         record=record_of(subscriber.id),
@@ -496,7 +520,7 @@ def announce(app, now: dt.datetime | None = None) -> AnnounceReport:
         digest = digest_of(subscriber, app.catalogue, seen, app.alerts.announced(subscriber.id))
         if digest is None:
             continue
-        job = new_job(
+        job = delivery.new_job(
             digest.key,
             digest_message(app, digest, now),
             record=record_of(subscriber.id),

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .app import App, Settings
 from .catalogue import CatalogueError, load_catalogue
-from .http import handle
+from .http import ALERTS, handle, handle_alerts
 from .local_store import SQLiteStore
 from .mailers import OutboxMailer, mailer_from_env
 from .ports import PACK_ORDER, WELCOMER_REQUEST
@@ -35,7 +35,13 @@ from .tokens import new_key
 from .worker import DeliveryWorker
 
 log = logging.getLogger("forms")
-ROUTES = {"/api/welcomer-request": WELCOMER_REQUEST, "/api/pack-order": PACK_ORDER}
+ROUTES = {
+    "/api/welcomer-request": WELCOMER_REQUEST,
+    "/api/pack-order": PACK_ORDER,
+    "/api/alert-subscription": ALERTS,
+    "/api/alert-subscription/confirm": ALERTS,
+    "/api/alert-unsubscribe": ALERTS,
+}
 TOO_LARGE = "Le formulaire envoyé est trop volumineux (32 Ko au maximum)."
 MAX_READ_BYTES = 1024 * 1024  # larger bodies are refused unread (API Gateway caps at 10 MB)
 EXTRA_TYPES = {
@@ -197,7 +203,10 @@ class Handler(BaseHTTPRequestHandler):
             body,
             self.client_address[0],
         )
-        response = handle(event, self.site.app, form)
+        if form == ALERTS:
+            response = handle_alerts(event, self.site.app)
+        else:
+            response = handle(event, self.site.app, form)
         payload = response.get("body") or ""
         data = (
             base64.b64decode(payload)

@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl
 MAX_BODY_BYTES = 32 * 1024
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-MULTI_VALUED = {"interests"}  # the only field a form may repeat (one checkbox per choice)
+# The fields a form may repeat (one checkbox per choice): interests, an alert's choices.
+MULTI_VALUED = {"interests", "professions", "territories"}
 
 
 class BodyError(Exception):
