@@ -9,7 +9,7 @@ export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
 .PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners \
-        preview admin editor report
+        preview admin editor report announce
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ admin/node_modules/.package-lock.json: admin/package-lock.json
 
 editor: html admin/node_modules/.package-lock.json
 	$(BIN)/python -m tools.decap_config --output output
+
+# New placements of the last build, e-mailed to the alerts' confirmed subscribers (each placement
+# to each subscriber at most once); on AWS the deploy does it after the upload.
+announce: venv
+	$(BIN)/python -m forms.announce --var var
 
 # The e-mails `make serve` wrote, newest first (python -m forms.outbox --help for more).
 outbox: venv
