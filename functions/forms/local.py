@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from .app import App, Settings
 from .catalogue import CatalogueError, load_catalogue
 from .http import ALERTS, handle, handle_alerts
+from .local_alerts import SQLiteAlerts
 from .local_store import SQLiteStore
 from .mailers import OutboxMailer, mailer_from_env
 from .ports import PACK_ORDER, WELCOMER_REQUEST
@@ -362,7 +363,12 @@ class LocalServer:
         settings = Settings.from_env()
         self.worker = DeliveryWorker(self.store, self.mailer, catalogue, settings.mail_from)
         self.app = App(
-            catalogue, self.store, token_key(var), settings=settings, wake_delivery=self.worker.wake
+            catalogue,
+            self.store,
+            token_key(var),
+            settings=settings,
+            wake_delivery=self.worker.wake,
+            alerts=SQLiteAlerts(self.store),
         )
         handler = type("BoundHandler", (Handler,), {"site": Site(Path(root), self.app)})
         self.httpd = LocalHTTPServer((host, port), handler)
@@ -381,6 +387,7 @@ class LocalServer:
 
     def serve_forever(self) -> None:
         self.store.purge_expired(dt.datetime.now(dt.UTC))
+        self.app.alerts.purge_expired(dt.datetime.now(dt.UTC))
         if isinstance(self.mailer, OutboxMailer):
             self.mailer.clean_partial()  # left by a crash mid-write
         self.worker.start()

@@ -2,6 +2,9 @@
 
     welcomer_request, pack_order   POST /api/<form>               (API Gateway HTTP API, v2)
     correction                     GET  /api/{form}/correction
+    alert_subscription             POST /api/alert-subscription, GET/POST of its confirm link,
+                                   GET/POST /api/alert-unsubscribe (RFC 8058 one-click)
+    announce                       invoked by the deploy: digests of the new placements
     stream_mailer                  DynamoDB stream (new e-mail jobs) → SES, each job claimed
                                    before it is sent: one e-mail whatever the redeliveries
     sweeper                        every 5 minutes: every job due (retries with backoff, what
@@ -23,12 +26,13 @@ from collections.abc import Callable
 
 import boto3
 
-from .. import http
+from .. import alerts, http
 from ..app import App, Settings, utc_now
 from ..catalogue import Catalogue, load_catalogue
 from ..delivery import FAILED, RETRY, SENT, SKIPPED, deliver_job, send_due
 from ..ports import FORMS, PACK_ORDER, WELCOMER_REQUEST, StoreUnavailable
 from ..submissions import adopt_legacy
+from .dynamodb_alerts import DynamoDBAlerts
 from .dynamodb_store import JOB_KIND, JOB_PREFIX, DynamoDBStore
 from .ses_mailer import SESMailer
 
@@ -82,6 +86,12 @@ def store() -> DynamoDBStore:
 
 
 @functools.cache
+def alerts_store() -> DynamoDBAlerts:
+    """The alerts table of this container (ALERTS_TABLE), its jobs in the submissions table."""
+    return DynamoDBAlerts(store())
+
+
+@functools.cache
 def app() -> App:
     """The public functions' application; only they need (and may read) the token secret."""
     return App(
@@ -90,6 +100,8 @@ def app() -> App:
         token_key=token_key(),
         clock=now,
         settings=Settings.from_env(),
+        # Only the alert functions are given the alerts table.
+        alerts=alerts_store() if os.environ.get("ALERTS_TABLE") else None,
     )
 
 
@@ -101,7 +113,7 @@ def mailer() -> SESMailer:
 
 def reset() -> None:
     """Forget the container's state (tests, or after a configuration change)."""
-    for cached in (catalogue, store, app, mailer):
+    for cached in (catalogue, store, alerts_store, app, mailer):
         cached.cache_clear()
 
 
@@ -124,6 +136,23 @@ def correction(event: dict, context=None) -> dict:
     if form not in FORMS:
         return http.json_response(404, {"errors": {"form": "Formulaire inconnu."}})
     return http.handle(event, app(), form)
+
+
+def alert_subscription(event: dict, context=None) -> dict:
+    """POST /api/alert-subscription and the links of the alert e-mails."""
+    return http.handle_alerts(event, app())
+
+
+def announce(event: dict | None = None, context=None) -> dict:
+    """Digests of the placements new since the last run (tools/deploy.py invokes it)."""
+    report = alerts.announce(app())
+    return {
+        "subscribers": report.subscribers,
+        "digests": report.digests,
+        "placements_announced": report.placements_announced,
+        "first_seen": report.first_seen,
+        "expired": report.expired,
+    }
 
 
 # --- E-mail delivery. -----------------------------------------------------------------------
