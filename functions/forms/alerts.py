@@ -366,9 +366,30 @@ def confirmation_message(app, subscriber: Subscriber, now: dt.datetime) -> Email
     return message
 
 
-def dates(placement: PlacementInfo) -> str:
-    from .emails import french_date
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
 
+
+def french_date(iso_date: str) -> str:
+    """« 1er septembre 2027 » from 2027-09-01."""
+    day = dt.date.fromisoformat(iso_date)
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def dates(placement: PlacementInfo) -> str:
+    """When the placement runs, as the site writes it."""
     start = french_date(placement.start)
     return (
         f"du {start} au {french_date(placement.end)}" if placement.end else f"à partir du {start}"

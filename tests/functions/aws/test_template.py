@@ -90,7 +90,16 @@ def test_the_api_routes_are_the_contract_s(template):
         if event["Type"] == "HttpApi"
     }
     posts = {("POST", f"/api/{form}") for form in FORMS}
-    assert routes == posts | {("GET", "/api/{form}/correction")}
+    # The alerts: one POST to subscribe; the links of its e-mails show a page (GET) whose
+    # button POSTs, and RFC 8058's one-click unsubscribe is a POST to the same URL.
+    alert_links = {
+        (method, path)
+        for method in ("GET", "POST")
+        for path in ("/api/alert-subscription/confirm", "/api/alert-unsubscribe")
+    }
+    assert routes == posts | {("GET", "/api/{form}/correction")} | alert_links | {
+        ("POST", "/api/alert-subscription")
+    }
 
 
 def test_the_api_is_throttled_and_cors_allows_the_idempotency_key(template):
@@ -339,7 +348,23 @@ def test_outputs_give_operators_what_they_need(template):
         "SiteBucketName",
         "SubmissionsTableName",
         "DeadLetterQueueUrl",
+        "AlertsTableName",
+        "AnnounceFunctionName",
     } <= set(template["Outputs"])
+
+
+def test_the_alert_functions_only_add_jobs_to_the_submissions_table(template):
+    for name in ("AlertSubscriptionFunction", "AnnounceFunction"):
+        function = template["Resources"][name]
+        on_submissions = [
+            s
+            for s in statements(template, function)
+            if s["Resource"] == {"Fn::GetAtt": ["SubmissionsTable", "Arn"]}
+        ]
+        assert [s["Action"] for s in on_submissions] == ["dynamodb:PutItem"]
+        assert function["Properties"]["Environment"]["Variables"]["ALERTS_TABLE"] == {
+            "Ref": "AlertsTable"
+        }
 
 
 def test_sam_translates_the_template(template, monkeypatch):

@@ -1,0 +1,137 @@
+"""E-mail alerts of new placements, locally: SQLite beside the e-mail jobs, the outbox."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from alertskit import SITE, Alerts, crash_between_two_subscribers, end_to_end, with_placement
+from forms import alerts
+from forms.app import App, Settings
+from forms.local_alerts import SQLiteAlerts
+from forms.tokens import new_key
+from formskit import MAIL_FROM
+
+
+@pytest.fixture
+def world(catalogue, sqlite_store, clock) -> Alerts:
+    app = App(
+        catalogue=catalogue,
+        store=sqlite_store,
+        token_key=new_key(),
+        clock=clock,
+        settings=Settings(mail_from=MAIL_FROM, site_url=SITE),
+        alerts=SQLiteAlerts(sqlite_store),
+    )
+    return Alerts(app, clock)
+
+
+def test_subscribe_confirm_announce_twice_unsubscribe_announce(world):
+    end_to_end(world)
+
+
+def test_a_crash_between_two_subscribers_mails_sends_each_digest_once(world):
+    crash_between_two_subscribers(world)
+
+
+def test_a_form_post_lands_on_the_page_that_says_to_check_the_inbox(world):
+    status, headers, _ = world.subscribe("form@example.org", form=True)
+    assert (status, headers["location"]) == (303, "/alertes/merci/")
+    world.send()
+    assert len(world.mails_to("form@example.org")) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"professions": ["plombier"]}, "professions", "Choisissez des professions dans la liste"),
+        ({"professions": []}, "professions", "Choisissez au moins une profession."),
+        ({"territories": ["atlantide"]}, "territories", "Choisissez des territoires dans la liste"),
+        ({"consent": False}, "consent", "Vous devez accepter"),
+        ({"email": "pas-une-adresse"}, "email", "Adresse e-mail invalide"),
+        ({"phone": "0612345678"}, "phone", "Champ inattendu."),
+    ],
+)
+def test_an_invalid_subscription_is_refused_and_nothing_is_sent(world, change, field, message):
+    fields = {"email": "x@example.org", "professions": ["infirmier"], "consent": True, **change}
+    status, _, body = world.call(
+        "POST", "/api/alert-subscription", json.dumps(fields).encode(), "application/json"
+    )
+    assert status == 422 and body["errors"][field].startswith(message)
+    assert world.send() == {}
+
+
+def test_professions_may_be_written_as_candidates_write_them(world):
+    world.subscribe("kine@example.org", professions=["Kiné", "sage-femme"])
+    world.send()
+    (message,) = world.mails_to("kine@example.org")
+    assert "masseur-kinésithérapeute, sage-femme" in message.get_body(("plain",)).get_content()
+
+
+def test_at_most_three_confirmation_emails_a_day_to_one_address(world):
+    for _ in range(5):
+        assert world.subscribe("cible@example.org")[0] == 202  # the same answer each time
+    world.send()
+    assert len(world.mails_to("cible@example.org")) == 3
+    world.clock.advance(days=1)
+    world.subscribe("cible@example.org")
+    world.send()
+    assert len(world.mails_to("cible@example.org")) == 4
+
+
+def test_a_filled_honeypot_gets_the_same_answer_and_nothing(world):
+    fields = {"email": "bot@example.org", "professions": ["infirmier"], "consent": True}
+    body = json.dumps({**fields, "website": "https://spam.example"}).encode()
+    status, _, answer = world.call("POST", "/api/alert-subscription", body, "application/json")
+    assert (status, answer) == (202, {"status": "pending"})
+    assert world.send() == {}
+
+
+def test_a_forged_or_dead_link_changes_nothing(world):
+    world.subscribe("claire@example.org")
+    world.send()
+    status, _, page = world.call("GET", f"{alerts.CONFIRM_PATH}?t=abc.def")
+    assert status == 400 and "Lien expiré ou invalide" in page
+    status, _, _ = world.call("POST", f"{alerts.UNSUBSCRIBE_PATH}?t=abc.def")
+    assert status == 400
+    world.clock.advance(days=8)  # an unconfirmed subscription is gone after seven days
+    world.app.alerts.purge_expired(world.clock())
+    assert world.app.alerts.confirmed(world.clock()) == []
+
+
+def test_a_confirmed_subscription_expires_after_the_retention_the_privacy_page_states(world):
+    world.subscribe("claire@example.org")
+    world.send()
+    world.confirm("claire@example.org")
+    assert len(world.app.alerts.confirmed(world.clock())) == 1
+    world.clock.advance(days=364)
+    assert len(world.app.alerts.confirmed(world.clock())) == 1
+    world.clock.advance(days=2)
+    report = world.announce(with_placement(world.app.catalogue, "loiret", "nouvelle"))
+    assert (report.expired, report.subscribers, report.digests) == (1, 0, 0)
+
+
+def test_confirming_twice_changes_nothing_and_a_new_confirmed_alert_replaces_the_old(world):
+    world.subscribe("claire@example.org", professions=["infirmier"])
+    world.send()
+    world.confirm("claire@example.org")
+    world.subscribe("claire@example.org", professions=["sage-femme"])
+    world.send()
+    messages = [m for m in world.mails_to("claire@example.org") if "Confirmez" in m["Subject"]]
+    from alertskit import link
+
+    target = link(messages[-1], alerts.CONFIRM_PATH)
+    for _ in range(2):
+        status, _, _ = world.call("POST", target, b"", "application/x-www-form-urlencoded")
+        assert status == 303
+    (only,) = world.app.alerts.confirmed(world.clock())
+    assert only.professions == ("sage-femme",)
+
+
+def test_erase_removes_every_subscription_of_an_address(world):
+    world.subscribe("claire@example.org")
+    world.subscribe("autre@example.org")
+    world.send()
+    world.confirm("claire@example.org")
+    assert world.app.alerts.erase("Claire@example.org") == 1
+    assert world.app.alerts.confirmed(world.clock()) == []
