@@ -218,6 +218,13 @@ class SQLiteAlerts:
             )
             return self._delete(db, ids)
 
+    def count_of(self, email: str) -> int:
+        """How many subscriptions this address has (pending or confirmed)."""
+        rows = self._read(
+            "SELECT COUNT(*) FROM alert_subscribers WHERE lower(email) = lower(?)", (email,)
+        )
+        return rows[0][0]
+
     def erase(self, email: str) -> int:
         """Delete every subscription of this address (forms.admin erase); returns how many."""
         with self.store.transaction() as db:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from email import message_from_bytes
+from email.policy import default
 
 import pytest
 from alertskit import SITE, Alerts, crash_between_two_subscribers, end_to_end, with_placement
 from forms import alerts
+from forms.admin.cli import main as admin_main
+from forms.announce import main as announce_main
 from forms.app import App, Settings
+from forms.local import token_key as local_token_key
 from forms.local_alerts import SQLiteAlerts
 from forms.tokens import new_key
 from formskit import MAIL_FROM
@@ -135,3 +141,47 @@ def test_erase_removes_every_subscription_of_an_address(world):
     world.confirm("claire@example.org")
     assert world.app.alerts.erase("Claire@example.org") == 1
     assert world.app.alerts.confirmed(world.clock()) == []
+
+
+def test_forms_admin_erase_covers_the_alerts_and_their_emails(world, sqlite_store, capsys):
+    world.subscribe("claire@example.org")
+    world.send()
+    world.confirm("claire@example.org")
+    world.subscribe("claire@example.org", professions=["sage-femme"])  # pending, its job too
+    status = admin_main(
+        ["erase", "Claire@Example.org", "--store", f"sqlite:{sqlite_store.path}", "--yes"]
+    )
+    out = capsys.readouterr().out
+    assert status == 0 and "Effacé : 2 alerte(s) e-mail." in out
+    with sqlite3.connect(sqlite_store.path) as db:
+        dump = "\n".join(db.iterdump())
+    assert "claire@example.org" not in dump.lower()
+
+
+def test_make_announce_sends_the_digests_to_the_outbox(
+    world, sqlite_store, catalogue_path, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.setenv("SITE_URL", SITE)
+    var = sqlite_store.path.parent
+    world.app.token_key = local_token_key(var)  # the key forms.announce reads from var/
+    world.subscribe("claire@example.org")
+    world.send()
+    world.confirm("claire@example.org")
+    catalogue = json.loads(catalogue_path.read_text(encoding="utf-8"))
+    assert announce_main(["--var", str(var), "--catalogue", str(catalogue_path)]) == 0
+    assert "1 abonné(s) confirmé(s), 0 e-mail(s)" in capsys.readouterr().out
+    loiret = catalogue["territories"]["loiret"]
+    loiret["placements"]["stage-ide-gien"] = {
+        "title": "Stage infirmier à Gien", "kind": "stage", "profession": "infirmier",
+        "commune": "Gien", "start": "2027-06-01", "end": None,
+    }  # fmt: skip
+    newer = tmp_path / "catalogue-2.json"
+    newer.write_text(json.dumps(catalogue, ensure_ascii=False), encoding="utf-8")
+    assert announce_main(["--var", str(var), "--catalogue", str(newer)]) == 0
+    assert "1 e-mail(s) d'alerte, 1 offre(s) annoncée(s)" in capsys.readouterr().out
+    (digest,) = [p for p in (var / "outbox").glob("alert-*.eml") if "confirm" not in p.name]
+    message = message_from_bytes(digest.read_bytes(), policy=default)
+    assert "Stage infirmier à Gien" in message.get_body(("plain",)).get_content()
+    assert announce_main(["--var", str(var), "--catalogue", str(newer)]) == 0
+    assert "0 e-mail(s) d'alerte" in capsys.readouterr().out

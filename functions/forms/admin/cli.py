@@ -46,6 +46,7 @@ class Backend:
             raise AdminError(f"--store {spec} : attendu sqlite:CHEMIN ou dynamodb:TABLE")
 
     def _sqlite(self, path: Path, outbox: str | None) -> None:
+        from ..local_alerts import SQLiteAlerts
         from ..local_store import SQLiteStore
         from .queries import SQLiteAdmin
 
@@ -54,6 +55,7 @@ class Backend:
         self.store = SQLiteStore(path)
         self.outbox = Path(outbox) if outbox else path.parent / "outbox"
         self.admin = SQLiteAdmin(self.store, self.outbox)
+        self.alerts = SQLiteAlerts(self.store)
         self.new_mailer: Callable = lambda: mailer_from_env(self.outbox)
         self.policy = LOCAL_RETRY
         self.where = f"{path}"
@@ -62,11 +64,15 @@ class Backend:
         if not table:
             raise AdminError("--store dynamodb:TABLE, ou la variable TABLE_NAME, est nécessaire.")
         from ..aws import DynamoDBStore, SESMailer
+        from ..aws.dynamodb_alerts import DynamoDBAlerts
         from .dynamodb import DynamoDBAdmin
 
         self.store = DynamoDBStore(table)
         self.outbox = Path(outbox) if outbox else None
         self.admin = DynamoDBAdmin(self.store)
+        # The alerts' own table (template.yaml's AlertsTable output), when named.
+        alerts_table = os.environ.get("ALERTS_TABLE")
+        self.alerts = DynamoDBAlerts(self.store, alerts_table) if alerts_table else None
         self.new_mailer = (lambda: OutboxMailer(self.outbox)) if outbox else SESMailer
         self.policy = RETRY_POLICY
         self.where = f"DynamoDB {table}"
@@ -113,14 +119,18 @@ def confirmed(count: int) -> bool:
 
 
 def cmd_erase(args) -> int:
-    """Erase every submission sent with one address, after confirmation."""
+    """Erase every submission and alert subscription of one address, after confirmation."""
     backend = Backend(args.store, args.outbox)
     found = backend.admin.with_email(args.email)
-    if not found:
-        print(f"Aucune demande avec cette adresse dans {backend.where}.")
+    subscriptions = backend.alerts.count_of(args.email) if backend.alerts else 0
+    if not found and not subscriptions:
+        print(f"Aucune demande ni alerte avec cette adresse dans {backend.where}.")
         return 0
-    print(f"{len(found)} demande(s) avec cette adresse dans {backend.where} :")
-    print(report.summary_table([report.summary_of(s) for s in found], total=False))
+    if found:
+        print(f"{len(found)} demande(s) avec cette adresse dans {backend.where} :")
+        print(report.summary_table([report.summary_of(s) for s in found], total=False))
+    if subscriptions:
+        print(f"{subscriptions} alerte(s) e-mail (nouvelles offres) avec cette adresse.")
     if not args.yes:
         if not sys.stdin.isatty():
             print(
@@ -128,11 +138,14 @@ def cmd_erase(args) -> int:
                 file=sys.stderr,
             )
             return 2
-        if not confirmed(len(found)):
+        if not confirmed(len(found) + subscriptions):
             print("Rien n'a été effacé.")
             return 1
-    erased = backend.admin.erase(found, args.email)
-    print(f"Effacé : {erased} demande(s) — " + ", ".join(s.id for s in found))
+    erased = backend.admin.erase(found, args.email)  # also every e-mail job to the address
+    if found:
+        print(f"Effacé : {erased} demande(s) — " + ", ".join(s.id for s in found))
+    if subscriptions:
+        print(f"Effacé : {backend.alerts.erase(args.email)} alerte(s) e-mail.")
     print(report.ERASE_NOTE)
     return 0
 

@@ -286,13 +286,20 @@ class DynamoDBAlerts:
             self._call("delete_item", TableName=self.table, Key={"pk": item["pk"]})
         return len(expired)
 
-    def erase(self, email: str) -> int:
-        """Delete every subscription of this address (forms.admin erase); returns how many."""
-        found = [
+    def _with_address(self, email: str) -> list[dict]:
+        return [
             i
             for i in self._scan("begins_with(pk, :prefix)", {":prefix": _s(ALERT_PREFIX)})
             if i["email"]["S"].lower() == email.lower()
         ]
+
+    def count_of(self, email: str) -> int:
+        """How many subscriptions this address has (pending or confirmed)."""
+        return len(self._with_address(email))
+
+    def erase(self, email: str) -> int:
+        """Delete every subscription of this address (forms.admin erase); returns how many."""
+        found = self._with_address(email)
         for item in found:
             self._call("delete_item", TableName=self.table, Key={"pk": item["pk"]})
         prefix = f"{REQUEST_PREFIX}{address_hash(email)}#"
