@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from email import message_from_bytes
+from email.policy import default
+
 import pytest
+from test_browser_forms import JS, open_form, submit, tick, type_into, unique_email
 from test_browser_pages import violations
+
+from tools.local_site import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -76,3 +83,48 @@ def test_the_instant_filter_knows_the_words_candidates_type(page):
     page.goto("/offres/")
     page.get_by_label("Mots (commune, structure…)").fill("kiné")
     assert [c.is_visible() for c in page.locator("#liste > li").all()].count(True) == 2
+
+
+def outbox_messages(store, address: str) -> list:
+    """The e-mails to `address` the local server wrote to its outbox."""
+    messages = [
+        message_from_bytes(p.read_bytes(), policy=default)
+        for p in sorted((store.var / "outbox").glob("alert-*.eml"))
+    ]
+    return [m for m in messages if address in m["To"]]
+
+
+@pytest.mark.parametrize("js", JS.values(), ids=JS.keys())
+def test_an_alert_is_created_then_confirmed_from_its_email(new_context, store, origin, js):
+    email = unique_email("alerte")
+    page = open_form(new_context, "/alertes/", js)
+    type_into(page, "Adresse e-mail (obligatoire)", email)
+    tick(page, "Médecin généraliste")
+    tick(page, "Loiret")
+    tick(page, "J'accepte que")
+    submit(page, "Créer mon alerte")
+    page.wait_for_url("**/alertes/merci/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Vérifiez votre boîte aux lettres"
+
+    assert wait_until(lambda: len(outbox_messages(store, email)) == 1), "no confirmation e-mail"
+    (confirmation,) = outbox_messages(store, email)
+    text = confirmation.get_body(("plain",)).get_content()
+    assert "médecin généraliste" in text and "Loiret" in text
+    url = re.search(r"http://\S+/api/alert-subscription/confirm\?t=\S+", text).group(0)
+    page.goto(url)
+    if js:  # axe runs in the page
+        assert violations(page) == []
+    page.get_by_role("button", name="Confirmer mon alerte").click()
+    page.wait_for_url("**/alertes/confirmee/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Alerte confirmée"
+
+
+def test_an_alert_without_a_profession_says_what_to_choose(new_context):
+    page = open_form(new_context, "/alertes/", True)
+    type_into(page, "Adresse e-mail (obligatoire)", unique_email("sans"))
+    tick(page, "J'accepte que")
+    submit(page, "Créer mon alerte")
+    error = page.locator("#alert-professions-error")
+    error.wait_for()
+    assert error.inner_text() == "Choisissez au moins une profession."
+    assert violations(page) == []
