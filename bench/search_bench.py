@@ -46,8 +46,8 @@ def first_search_bytes(bundle: Path) -> int:
     return sum((bundle / f).stat().st_size for f in fixed) + meta + int(statistics.median(chunks))
 
 
-def baseline_build(checkout: Path, size: int, work: Path) -> float:
-    """Wall seconds of the other checkout's build of its own corpus of `size` territories."""
+def baseline_build(checkout: Path, size: int, work: Path):
+    """The Measure of the other checkout's build of its own corpus of `size` territories."""
     corpus = work / f"baseline-corpus-{size}"
     subprocess.run(
         [sys.executable, str(checkout / "bench" / "corpus.py"), str(size), str(corpus)],
@@ -64,7 +64,7 @@ def baseline_build(checkout: Path, size: int, work: Path) -> float:
     pairs = [f"{key}={json.dumps(value)}" for key, value in settings.items()]
     env = dict(os.environ, PYTHONPATH=f"{checkout / 'plugins'}{os.pathsep}{checkout / 'functions'}")
     command = [PELICAN, "--settings", str(checkout / "pelicanconf.py"), "-e", *pairs]
-    return run_measured(command, cwd=checkout, env=env).wall_s
+    return run_measured(command, cwd=checkout, env=env)
 
 
 def measure(size: int, work: Path, baseline: Path | None) -> dict:
@@ -81,7 +81,9 @@ def measure(size: int, work: Path, baseline: Path | None) -> dict:
     result = {
         "size": size,
         "build_s": round(build.wall_s, 1),
+        "build_cpu_s": round(build.cpu_s, 1),  # less disturbed than wall time by other load
         "index_s": round(index.wall_s, 1),
+        "index_cpu_s": round(index.cpu_s, 1),
         "index_peak_mib": round(index.peak_rss_mib),
         "pages": len(pages),
         "national_pages": sum(p.relative_to(output).parts[0] in NATIONAL for p in pages),
@@ -94,7 +96,9 @@ def measure(size: int, work: Path, baseline: Path | None) -> dict:
     }
     if baseline:
         note(f"{size} territoires : construction de référence…")
-        result["baseline_build_s"] = round(baseline_build(baseline, size, work), 1)
+        reference = baseline_build(baseline, size, work)
+        result["baseline_build_s"] = round(reference.wall_s, 1)
+        result["baseline_build_cpu_s"] = round(reference.cpu_s, 1)
     return result
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import professions
 from .aids import STAGE_LABELS
+from .geography import DEPARTEMENTS, Departement
 from .model import Aid, Placement
 from .pages import Output, TerritorySite, grouped, slugify
 
@@ -27,31 +28,35 @@ FEED_SIZE = 50
 
 @dataclass(frozen=True)
 class Listing:
-    """One open placement of the national list, with the territory site it belongs to."""
+    """One open placement of the national list, with the territory site it belongs to.
+
+    What the cards and filters read is computed once here: each placement appears on several
+    pages (the list, its filters) and in its feed.
+    """
 
     placement: Placement
     site: TerritorySite
+    url: str
+    profession: professions.Profession | None
+    profession_slug: str
+    region: str | None
+    departement: Departement | None
+    words: str  # the forms of its profession, for the instant filter
 
-    @property
-    def url(self) -> str:
-        return self.site.urls.placement(self.placement.id)
-
-    @property
-    def profession(self) -> professions.Profession | None:
-        return professions.find(self.placement.profession)
-
-    @property
-    def profession_slug(self) -> str:
-        found = self.profession
-        return found.slug if found else slugify(self.placement.profession)
-
-    @property
-    def region(self) -> str | None:
-        return self.site.territory.location.region
-
-    @property
-    def departement(self):
-        return self.site.territory.location.departement
+    @classmethod
+    def of(cls, placement: Placement, site: TerritorySite) -> Listing:
+        found = professions.find(placement.profession)
+        location = site.territory.location
+        return cls(
+            placement,
+            site,
+            site.urls.placement(placement.id),
+            found,
+            found.slug if found else slugify(placement.profession),
+            location.region,
+            location.departement,
+            " ".join(found.forms) if found else placement.profession,
+        )
 
 
 class NationalUrls:
@@ -106,7 +111,7 @@ def newest_first(sites: list[TerritorySite]) -> list[Listing]:
         published = -p.published.toordinal() if p.published else 0
         return (p.published is None, published, p.start, listing.site.territory.name, p.id)
 
-    return sorted((Listing(p, s) for s in sites for p in s.placements), key=key)
+    return sorted((Listing.of(p, s) for s in sites for p in s.placements), key=key)
 
 
 def dimensions(listings: list[Listing]) -> dict[str, list[tuple[str, str, str, list[Listing]]]]:
@@ -168,6 +173,7 @@ def paginated(base: str, listings: list[Listing], values: dict) -> list[Output]:
     """The pages of one list: `base`, then base/page/2/… of PAGE_SIZE listings each."""
     count = max(1, -(-len(listings) // PAGE_SIZE))
     urls = [URLS.page(base, n) for n in range(1, count + 1)]
+    territories = territory_links(listings)  # once per list, not per page
     outputs = []
     for number, url in enumerate(urls, start=1):
         chunk = listings[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
@@ -183,7 +189,7 @@ def paginated(base: str, listings: list[Listing], values: dict) -> list[Output]:
                     "listed": chunk,
                     "total": len(listings),
                     "pagination": {"number": number, "urls": urls},
-                    "territory_links": territory_links(listings),
+                    "territory_links": territories,
                 },
             )
         )
@@ -198,17 +204,30 @@ FILTER_TITLES = {
 }
 
 
+def nav_for(nav: dict, region: str | None) -> dict:
+    """The filter links of one page: every profession, kind and region, and the départements
+    of the page's region (on the region's page and its départements' pages) — a list of them
+    all on every page would outweigh its placements."""
+    departements = [d for d in nav["departement"] if region and region_of(d[0]) == region]
+    return {**nav, "departement": departements}
+
+
+def region_of(code: str) -> str:
+    """The region of a département code, as written in the département filter's key."""
+    return DEPARTEMENTS[code.upper()][1]
+
+
 def placement_lists(sites: list[TerritorySite]) -> list[Output]:
     """/offres/ and every filter page, paginated."""
     listings = newest_first(sites)
     every = dimensions(listings)
     nav = filter_nav(every)
-    common = {"nav": nav, "alerts_url": URLS.alerts}
     outputs = paginated(
         URLS.offres,
         listings,
         {
-            **common,
+            "nav": nav_for(nav, None),
+            "alerts_url": URLS.alerts,
             "title": "Offres d'essai de tous les territoires",
             "description": "Remplacements, stages et collaborations pour les professionnels "
             "de santé, dans tous les territoires qui les accueillent.",
@@ -216,12 +235,16 @@ def placement_lists(sites: list[TerritorySite]) -> list[Output]:
         },
     )
     for dimension, choices in every.items():
-        for _, label, url, items in choices:
+        for key, label, url, items in choices:
+            region = {"region": label, "departement": None}.get(dimension)
+            if dimension == "departement":
+                region = region_of(key)
             outputs += paginated(
                 url,
                 items,
                 {
-                    **common,
+                    "nav": nav_for(nav, region),
+                    "alerts_url": URLS.alerts,
                     "title": FILTER_TITLES[dimension].format(label),
                     "description": f"Les offres d'essai « {label} » de tous les territoires.",
                     "filter": {"dimension": dimension, "value": label, "url": url},

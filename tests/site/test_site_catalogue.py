@@ -374,3 +374,13 @@ def test_aids_open_to_all_are_on_every_profession_page_of_the_national_view():
     ((profession, named),) = national.aids_by_profession([site])
     assert profession.slug == "infirmier" and named[0].aids == (targeted,)
     assert [a.title for a in national.open_to_all([site])[0].aids] == ["Accueil"]
+
+
+def test_departement_links_are_on_their_region_s_pages_only(site):
+    def filter_links(url):
+        return [a.attrs["href"] for a in site.page(url).find("nav", class_="filters").find_all("a")]
+
+    assert not [u for u in filter_links("/offres/") if "/departement/" in u]
+    region = filter_links("/offres/region/centre-val-de-loire/")
+    assert {"/offres/departement/41-loir-et-cher/", "/offres/departement/45-loiret/"} <= set(region)
+    assert "/offres/departement/45-loiret/" in filter_links("/offres/departement/41-loir-et-cher/")
