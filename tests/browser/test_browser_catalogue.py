@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from email import message_from_bytes
 from email.policy import default
+from pathlib import Path
 
 import pytest
 from test_browser_forms import JS, open_form, submit, tick, type_into, unique_email
@@ -13,6 +14,7 @@ from test_browser_pages import violations
 from tools.local_site import wait_until
 
 pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def search(page, words: str, profession: str = "") -> list[str]:
@@ -128,3 +130,29 @@ def test_an_alert_without_a_profession_says_what_to_choose(new_context):
     error.wait_for()
     assert error.inner_text() == "Choisissez au moins une profession."
     assert violations(page) == []
+
+
+def production_csp() -> str:
+    """The Content-Security-Policy CloudFront adds to every page (template.yaml)."""
+    text = (ROOT / "template.yaml").read_text(encoding="utf-8")
+    found = re.search(r"ContentSecurityPolicy: >-\n((?:\s{14}.*\n)+)", text)
+    return " ".join(found.group(1).split())
+
+
+def test_the_search_works_under_the_production_content_security_policy(page):
+    csp = production_csp()
+    violations_seen = []
+    page.on(
+        "console",
+        lambda m: violations_seen.append(m.text) if "Content Security" in m.text else None,
+    )
+
+    def with_csp(route):
+        response = route.fetch()
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": csp}
+        )
+
+    page.route("**/*", with_csp)
+    assert search(page, "périnéale") == ["loir-et-cher/offres/collaboration-sage-femme-romorantin/"]
+    assert violations_seen == []

@@ -82,6 +82,9 @@
       var n = shown.length;
       status.textContent = n ? n + " résultat" + (n > 1 ? "s" : "") : "Aucun résultat : essayez un autre mot, ou parcourez les offres ci-dessous.";
       render(shown, 0);
+    }).catch(function () {
+      engine = null; // a later search tries again
+      status.textContent = "La recherche est indisponible pour le moment : parcourez les offres ci-dessous.";
     });
   }
 
