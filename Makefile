@@ -8,8 +8,8 @@ TERRITORY ?=
 export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
-.PHONY: venv html publish serve test lint browser clean outbox bench deploy deploy-stack codeowners \
-        preview admin editor report announce
+.PHONY: venv html publish serve test lint browser clean outbox bench fault-bench deploy deploy-stack \
+        deploy-waf codeowners preview admin editor report announce
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ bench: venv
 	$(BIN)/python bench/page_weight.py output
 	$(BIN)/python bench/forms_bench.py
 
+# The forms under faults: kill -9, a locked database, an unwritable outbox (docs/forms.md).
+fault-bench: venv
+	$(BIN)/python bench/fault_bench.py
+
 # Screenshots (docs/screenshots/tmp/) and Lighthouse scores of each territory's main pages
 # (docs/browser-checks.md); Lighthouse is installed on first use into .cache/lighthouse/.
 report: html browser
@@ -84,6 +88,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint --regions eu-west-3 -- template.yaml
+	$(BIN)/cfn-lint --regions us-east-1 -- waf.yaml
 
 test: venv browser lint
 	$(BIN)/pytest
@@ -116,6 +121,14 @@ deploy-stack: publish
 	$(SAM) deploy --stack-name $(STACK) --region $(AWS_REGION) --capabilities CAPABILITY_IAM \
 	  --resolve-s3 --no-confirm-changeset --no-fail-on-empty-changeset \
 	  $(if $(SAM_PARAMETERS),--parameter-overrides $(SAM_PARAMETERS))
+
+# The CloudFront web ACL (rate limits per client IP) can only live in us-east-1 (docs/aws.md):
+# its own stack; give its WebAclArn output to the main one (SAM_PARAMETERS="CloudFrontWebAclArn=…").
+deploy-waf:
+	$(SAM) deploy --template-file waf.yaml --stack-name $(STACK)-waf --region us-east-1 \
+	  --no-confirm-changeset --no-fail-on-empty-changeset
+	aws cloudformation describe-stacks --stack-name $(STACK)-waf --region us-east-1 \
+	  --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text
 
 # .github/CODEOWNERS from the territories' `owners:` lists (commit the result).
 codeowners: venv

@@ -16,6 +16,7 @@ import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK
 
 import pelican
 
@@ -75,9 +76,15 @@ def render_key(settings, theme: str, extra: list) -> str:
 def fingerprint(folder: Path, known: dict, now_ns: int) -> tuple[str, dict]:
     """The folder's content hash and its files' [mtime_ns, size, hash], rereading changed ones."""
     files = {}
+    if os.path.islink(folder):  # refused by the loader: never walked into
+        return digest(b"link:" + os.fsencode(os.readlink(folder))), files
     for rel, path, stat in walk(str(folder), ""):
         old = known.get(rel)
-        if old and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
+        if S_ISLNK(stat.st_mode):
+            # A link is never followed (it may point at /proc/self/environ): its target's name
+            # is hashed, so that adding one makes the loader look, and refuse it.
+            sha = digest(b"link:" + os.fsencode(os.readlink(path)))
+        elif old and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
             sha = old[2]
         else:
             with open(path, "rb") as file:
@@ -89,15 +96,15 @@ def fingerprint(folder: Path, known: dict, now_ns: int) -> tuple[str, dict]:
 
 
 def walk(path: str, prefix: str):
-    """(relative name, path, stat) of every file under `path`, sorted."""
+    """(relative name, path, stat) of every file and symbolic link under `path`, sorted."""
     # os.scandir and strings: Path objects cost more than the stat itself here.
     with os.scandir(path) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
                 yield from walk(entry.path, rel + "/")
-            elif entry.is_file():
-                yield rel, entry.path, entry.stat()
+            elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                yield rel, entry.path, entry.stat(follow_symlinks=False)
 
 
 @dataclass
