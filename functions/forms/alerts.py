@@ -33,9 +33,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from . import delivery
+from . import abuse, delivery
 from .catalogue import Catalogue, PlacementInfo, TerritoryInfo
 from .validation import (
+    ALTCHA,
     HONEYPOT,
     STARTED_AT,
     FieldError,
@@ -128,11 +129,6 @@ def placement_key(territory: str, placement_id: str) -> str:
     return f"{territory}/{placement_id}"
 
 
-def address_hash(address: str) -> str:
-    """What the per-address counter keeps of an address: not the address itself."""
-    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
-
-
 # --- Validation. ----------------------------------------------------------------------------
 
 
@@ -155,7 +151,7 @@ def _choices(value, allowed: dict[str, str], max_items: int, message: str) -> li
     return chosen
 
 
-FIELDS = ("email", "professions", "territories", "consent", HONEYPOT, STARTED_AT)
+FIELDS = ("email", "professions", "territories", "consent", HONEYPOT, STARTED_AT, ALTCHA)
 
 
 def validate_subscription(data: dict, catalogue: Catalogue) -> tuple[dict, str | None]:
@@ -188,6 +184,7 @@ def validate_subscription(data: dict, catalogue: Catalogue) -> tuple[dict, str |
         "consent": (consent, "Vous devez accepter le traitement de vos données."),
         HONEYPOT: (honeypot, None),
         STARTED_AT: (started_at, None),
+        ALTCHA: (lambda v, ctx: v, None),  # checked by the limits (forms.abuse), when asked
     }
     fields = {}
     for name, (check, missing) in checks.items():
@@ -206,6 +203,7 @@ def validate_subscription(data: dict, catalogue: Catalogue) -> tuple[dict, str |
         raise ValidationFailed(_first_per_field(errors))
     spam = "honeypot" if fields.pop(HONEYPOT, None) else None
     fields.pop(STARTED_AT, None)
+    fields.pop(ALTCHA, None)
     return fields, spam
 
 
@@ -288,7 +286,6 @@ def digest_of(
 
 # --- The e-mails. ---------------------------------------------------------------------------
 
-DAILY_REQUESTS = 3  # confirmation e-mails per address and day (CONTRACT 3.1: 3 a day)
 SITE_NAME = "Territoires de santé"
 
 
@@ -453,17 +450,23 @@ def render_page(settings, title: str, paragraphs: list[str], **form) -> str:
 # --- The flows. -----------------------------------------------------------------------------
 
 
-def subscribe(app, data: dict) -> None:
-    """Store a pending subscription and its confirmation e-mail; ValidationFailed if invalid.
+def subscribe(app, data: dict, client: str | None = None) -> None:
+    """Store a pending subscription and its confirmation e-mail; ValidationFailed if invalid,
+    abuse.ChallengeRequired when the limits per client ask for a solved challenge.
 
-    The answer is the same whatever happens next (a bot's honeypot, an address already
-    requested three times today): the form tells nobody anything about an address.
+    The answer is the same whatever happens next (a bot's honeypot, an address that already
+    got its three automatic e-mails today): the form tells nobody anything about an address.
     """
     fields, spam = validate_subscription(data, app.catalogue)
     if spam:
         log.info("alert subscription refused as spam (%s)", spam)
         return
     now = app.clock()
+    _guard(app, data, fields["email"], client, now)
+    # The confirmation is an acknowledgement: it shares the forms' limit per address and day.
+    if not abuse.acknowledgement_allowed(app, fields["email"], now):
+        log.info("alert subscription not stored: the address's daily limit is reached")
+        return
     subscriber = new_subscriber(fields, now)
     job = delivery.new_job(
         f"{record_of(subscriber.id)}/confirm",
@@ -472,13 +475,22 @@ def subscribe(app, data: dict) -> None:
         now=now,
         expires_at=subscriber.expires_at,
     )
-    if not app.alerts.add_pending(subscriber, [job], now, DAILY_REQUESTS):
-        log.info("alert subscription not stored: the address's daily limit is reached")
-        return
+    app.alerts.add_pending(subscriber, [job])
     log.info("alert subscription %s stored, pending confirmation", subscriber.id)
-    wake = getattr(app, "wake_delivery", None)
-    if wake is not None:
-        wake()
+    if app.wake_delivery is not None:
+        app.wake_delivery()
+
+
+def _guard(app, data: dict, address: str, client: str | None, now: dt.datetime) -> None:
+    """The forms' limits per client and address (forms.abuse), as for the other forms."""
+    started = data.get(STARTED_AT)
+    timed = isinstance(started, int) or (isinstance(started, str) and bool(started.strip()))
+    if not abuse.needs_challenge(app, client, address, timed, now):
+        return
+    problem = abuse.check_solution(app, data.get(ALTCHA))
+    if problem is not None:
+        log.info("alert subscription challenged (%s)", problem)
+        raise abuse.ChallengeRequired(abuse.new_challenge(app), problem)
 
 
 def _subscriber_of(app, action: str, token: str) -> Subscriber | None:

@@ -282,7 +282,7 @@ def alert_subscribe(event: dict, app: App) -> dict:
     wants_html = FORM in (headers.get("content-type") or "").lower()
     try:
         kind, data = decode(_body(event), headers.get("content-type"))
-        alerts.subscribe(app, data)
+        alerts.subscribe(app, data, client_address(event))
     except BodyError as error:
         return error_response(STATUS_OF[error.kind], {error.field: error.message}, wants_html, app)
     except ValidationFailed as failed:
@@ -291,6 +291,11 @@ def alert_subscribe(event: dict, app: App) -> dict:
             messages = [f"{alerts.FIELD_LABELS.get(f, f)} : {m}" for f, m in errors.items()]
             return html_response(422, correction.render_problem(messages, app.settings))
         return json_response(422, {"errors": errors})
+    except ChallengeRequired as required:
+        if kind == FORM:  # no script ran: say what to do
+            return html_response(429, correction.render_problem([CHALLENGE_NO_JS], app.settings))
+        body = {"errors": {"altcha": CHALLENGE_JS}, "challenge": required.challenge}
+        return json_response(429, body)
     except StoreUnavailable:
         log.error("store unavailable: alert subscription refused with 503")
         message = "Le service est momentanément indisponible : réessayez dans quelques minutes."

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sqlite3
 
-from .alerts import Subscriber, address_hash
+from .alerts import Subscriber
 from .local_store import SQLiteStore, enqueue_jobs, iso
 from .ports import EmailJob, StoreUnavailable
 
@@ -36,12 +36,6 @@ CREATE TABLE IF NOT EXISTS alert_announced (
 CREATE TABLE IF NOT EXISTS alert_first_seen (
     placement TEXT PRIMARY KEY,
     first_seen TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS alert_requests (
-    address TEXT NOT NULL,
-    day TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (address, day)
 );
 """
 COLUMNS = "id, email, professions, territories, created_at, expires_at, confirmed_at, version"
@@ -75,25 +69,10 @@ class SQLiteAlerts:
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from None
 
-    def add_pending(
-        self, subscriber: Subscriber, jobs: list[EmailJob], now: dt.datetime, daily_limit: int
-    ) -> bool:
-        """Store a pending subscription and its confirmation job; False (nothing stored) when
-        its address already had `daily_limit` requests today."""
-        address, day = address_hash(subscriber.email), now.date().isoformat()
+    def add_pending(self, subscriber: Subscriber, jobs: list[EmailJob]) -> None:
+        """Store a pending subscription and its confirmation job, together."""
         try:
             with self.store.transaction() as db:
-                row = db.execute(
-                    "SELECT count FROM alert_requests WHERE address = ? AND day = ?",
-                    (address, day),
-                ).fetchone()
-                if row and row[0] >= daily_limit:
-                    return False
-                db.execute(
-                    "INSERT INTO alert_requests (address, day, count) VALUES (?, ?, 1)"
-                    " ON CONFLICT (address, day) DO UPDATE SET count = count + 1",
-                    (address, day),
-                )
                 db.execute(
                     f"INSERT INTO alert_subscribers ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, NULL, 0)",
                     (
@@ -108,7 +87,6 @@ class SQLiteAlerts:
                 enqueue_jobs(db, jobs)
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from None
-        return True
 
     def get(self, subscriber_id: str) -> Subscriber | None:
         rows = self._read(f"SELECT {COLUMNS} FROM alert_subscribers WHERE id = ?", (subscriber_id,))
@@ -204,7 +182,7 @@ class SQLiteAlerts:
         return {k: dt.datetime.fromisoformat(t) for k, t in rows if k in wanted}
 
     def purge_expired(self, now: dt.datetime) -> int:
-        """Delete subscriptions past their retention (pending or confirmed), and old counters."""
+        """Delete subscriptions past their retention (pending or confirmed)."""
         with self.store.transaction() as db:
             ids = [
                 r[0]
@@ -212,10 +190,6 @@ class SQLiteAlerts:
                     "SELECT id FROM alert_subscribers WHERE expires_at <= ?", (iso(now),)
                 )
             ]
-            db.execute(
-                "DELETE FROM alert_requests WHERE day < ?",
-                ((now - dt.timedelta(days=2)).date().isoformat(),),
-            )
             return self._delete(db, ids)
 
     def count_of(self, email: str) -> int:
@@ -234,7 +208,6 @@ class SQLiteAlerts:
                     "SELECT id FROM alert_subscribers WHERE lower(email) = lower(?)", (email,)
                 )
             ]
-            db.execute("DELETE FROM alert_requests WHERE address = ?", (address_hash(email),))
             return self._delete(db, ids)
 
 

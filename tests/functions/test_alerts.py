@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from email import message_from_bytes
@@ -9,7 +10,7 @@ from email.policy import default
 
 import pytest
 from alertskit import SITE, Alerts, crash_between_two_subscribers, end_to_end, with_placement
-from forms import alerts
+from forms import abuse, alerts
 from forms.admin.cli import main as admin_main
 from forms.announce import main as announce_main
 from forms.app import App, Settings
@@ -26,7 +27,8 @@ def world(catalogue, sqlite_store, clock) -> Alerts:
         store=sqlite_store,
         token_key=new_key(),
         clock=clock,
-        settings=Settings(mail_from=MAIL_FROM, site_url=SITE),
+        # The limits per client are tested on their own (one client sends everything here).
+        settings=Settings(mail_from=MAIL_FROM, site_url=SITE, rate_limit=False),
         alerts=SQLiteAlerts(sqlite_store),
     )
     return Alerts(app, clock)
@@ -75,6 +77,7 @@ def test_professions_may_be_written_as_candidates_write_them(world):
 
 
 def test_at_most_three_confirmation_emails_a_day_to_one_address(world):
+    # The limit per address holds even with the limits per client off (FORMS_RATE_LIMIT=off).
     for _ in range(5):
         assert world.subscribe("cible@example.org")[0] == 202  # the same answer each time
     world.send()
@@ -83,6 +86,25 @@ def test_at_most_three_confirmation_emails_a_day_to_one_address(world):
     world.subscribe("cible@example.org")
     world.send()
     assert len(world.mails_to("cible@example.org")) == 4
+
+
+def test_the_confirmation_shares_the_acknowledgements_limit_of_the_forms(world):
+    for _ in range(3):  # three acknowledgements of welcomer requests today
+        assert abuse.acknowledgement_allowed(world.app, "cible@example.org", world.clock())
+    world.subscribe("cible@example.org")
+    world.send()
+    assert world.mails_to("cible@example.org") == []
+
+
+def test_many_subscriptions_from_one_client_must_solve_the_challenge(world):
+    world.app.settings = dataclasses.replace(world.app.settings, rate_limit=True)
+    # Without the page's script (no started_at), one subscription weighs the hour's allowance.
+    answers = [world.subscribe(f"n{i}@example.org")[0] for i in range(3)]
+    assert answers == [202, 429, 429]
+    status, _, body = world.subscribe("n9@example.org")
+    assert status == 429 and set(body["challenge"]) >= {"algorithm", "challenge", "salt"}
+    status, _, page = world.subscribe("n10@example.org", form=True)
+    assert status == 429 and "JavaScript" in page
 
 
 def test_a_filled_honeypot_gets_the_same_answer_and_nothing(world):

@@ -6,7 +6,6 @@ Items of the alerts table, by `pk`:
                                  `version`, and `announced` (a string set of the placements
                                  announced to it, "<territory>/<id>")
     SEEN#<territory>/<id>        when a placement was first seen by an announce
-    REQ#<address hash>#<day>     how many subscriptions an address asked for that day
 
 A digest's job goes to the submissions table and the subscription's `announced` set grows in
 the same TransactWriteItems (DynamoDBStore.transact), on the condition that the subscription
@@ -23,11 +22,11 @@ import os
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..alerts import Subscriber, address_hash
+from ..alerts import Subscriber
 from ..ports import EmailJob, StoreUnavailable
 from .dynamodb_store import DynamoDBStore, epoch, iso
 
-ALERT_PREFIX, SEEN_PREFIX, REQUEST_PREFIX = "ALERT#", "SEEN#", "REQ#"
+ALERT_PREFIX, SEEN_PREFIX = "ALERT#", "SEEN#"
 SEEN_RETENTION = dt.timedelta(days=2 * 365)  # longer than any placement stays open
 BATCH_GET = 100  # DynamoDB's limits per BatchGetItem and BatchWriteItem
 BATCH_WRITE = 25
@@ -103,25 +102,8 @@ class DynamoDBAlerts:
                 return
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def add_pending(
-        self, subscriber: Subscriber, jobs: list[EmailJob], now: dt.datetime, daily_limit: int
-    ) -> bool:
-        """The subscription, its confirmation job and the address's daily count, together;
-        False (nothing written) when the address had `daily_limit` requests today."""
-        day = now.date().isoformat()
-        counter = {
-            "Update": {
-                "TableName": self.table,
-                "Key": {"pk": _s(f"{REQUEST_PREFIX}{address_hash(subscriber.email)}#{day}")},
-                "UpdateExpression": "ADD requests :one SET expires_epoch = :expires",
-                "ConditionExpression": "attribute_not_exists(requests) OR requests < :limit",
-                "ExpressionAttributeValues": {
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(daily_limit)},
-                    ":expires": {"N": str(epoch(now + dt.timedelta(days=2)))},
-                },
-            }
-        }
+    def add_pending(self, subscriber: Subscriber, jobs: list[EmailJob]) -> None:
+        """The subscription and its confirmation job, together."""
         put = {
             "Put": {
                 "TableName": self.table,
@@ -130,16 +112,9 @@ class DynamoDBAlerts:
             }
         }
         try:
-            self.store.transact([counter, put], jobs)
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "TransactionCanceledException":
-                reasons = error.response.get("CancellationReasons") or []
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                    return False
-            raise StoreUnavailable("DynamoDB TransactWriteItems") from None
-        except BotoCoreError as error:
+            self.store.transact([put], jobs)
+        except (BotoCoreError, ClientError) as error:
             raise StoreUnavailable(f"DynamoDB TransactWriteItems: {type(error).__name__}") from None
-        return True
 
     def get(self, subscriber_id: str) -> Subscriber | None:
         item = self._call(
@@ -301,8 +276,5 @@ class DynamoDBAlerts:
         """Delete every subscription of this address (forms.admin erase); returns how many."""
         found = self._with_address(email)
         for item in found:
-            self._call("delete_item", TableName=self.table, Key={"pk": item["pk"]})
-        prefix = f"{REQUEST_PREFIX}{address_hash(email)}#"
-        for item in self._scan("begins_with(pk, :prefix)", {":prefix": _s(prefix)}):
             self._call("delete_item", TableName=self.table, Key={"pk": item["pk"]})
         return len(found)
