@@ -32,9 +32,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import format_datetime
 
 from . import abuse, delivery
 from .catalogue import Catalogue, PlacementInfo, TerritoryInfo
+from .emails import POLICY, _address, _from_address, header_text
+from .rendering import render
 from .validation import (
     ALTCHA,
     HONEYPOT,
@@ -287,6 +290,9 @@ def digest_of(
 # --- The e-mails. ---------------------------------------------------------------------------
 
 SITE_NAME = "Territoires de santé"
+# A digest names at most this many placements (the first ever may find hundreds): the others,
+# announced too, are on the national list it links to.
+MAX_LISTED = 30
 
 
 def record_of(subscriber_id: str) -> str:
@@ -311,10 +317,6 @@ UNSUBSCRIBE_PATH = "/api/alert-unsubscribe"
 
 
 def _message(subscriber: Subscriber, subject: str, mail_from: str, now: dt.datetime):
-    from email.utils import format_datetime
-
-    from .emails import POLICY, _address, _from_address, header_text
-
     message = EmailMessage(policy=POLICY)
     message["From"] = _from_address(mail_from)
     message["To"] = _address(subscriber.email)
@@ -325,8 +327,6 @@ def _message(subscriber: Subscriber, subject: str, mail_from: str, now: dt.datet
 
 
 def _attach(message: EmailMessage, template: str, context: dict) -> None:
-    from .rendering import render
-
     message.set_content(render(f"{template}.txt", **context), cte="quoted-printable")
     message.add_alternative(
         render(f"{template}.html", **context), subtype="html", cte="quoted-printable"
@@ -413,13 +413,17 @@ def digest_message(app, digest: Digest, now: dt.datetime) -> EmailMessage:
             "dates": dates(a.placement),
             "url": f"{app.settings.site_url}{a.territory.site_path}offres/{a.placement.id}/",
         }
-        for a in digest.announcements
+        for a in digest.announcements[:MAX_LISTED]
     ]
-    _attach(
-        message,
-        "alert_digest",
-        {"site_name": SITE_NAME, "items": items, "unsubscribe_url": unsubscribe},
-    )
+    context = {
+        "site_name": SITE_NAME,
+        "items": items,
+        "count": count,
+        "more": count - len(items),
+        "list_url": f"{app.settings.site_url}/offres/",
+        "unsubscribe_url": unsubscribe,
+    }
+    _attach(message, "alert_digest", context)
     return message
 
 
@@ -433,8 +437,6 @@ FIELD_LABELS = {
 
 def render_page(settings, title: str, paragraphs: list[str], **form) -> str:
     """The page of a confirm or unsubscribe link (forms/templates/alert_action.html)."""
-    from .rendering import render
-
     return render(
         "alert_action.html",
         settings=settings,

@@ -14,7 +14,7 @@ import difflib
 import unicodedata
 from dataclasses import dataclass
 
-from .fields import Kind
+from .fields import Text
 
 
 @dataclass(frozen=True)
@@ -170,8 +170,11 @@ def grouped() -> list[tuple[str, list[Profession]]]:
     return [(group, [p for p in PROFESSIONS if p.group == group]) for group in GROUPS]
 
 
-class ProfessionName(Kind):
-    """A health profession of the vocabulary, written in any of its forms; kept as its label."""
+class ProfessionName(Text):
+    """A health profession of the vocabulary, written in any of its forms; kept as its label.
+
+    A text to editors (the editor's text box, the IDE's examples); the build checks it.
+    """
 
     label = "profession de santé (liste de la référence du contenu)"
 

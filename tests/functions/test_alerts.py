@@ -207,3 +207,21 @@ def test_make_announce_sends_the_digests_to_the_outbox(
     assert "Stage infirmier à Gien" in message.get_body(("plain",)).get_content()
     assert announce_main(["--var", str(var), "--catalogue", str(newer)]) == 0
     assert "0 e-mail(s) d'alerte" in capsys.readouterr().out
+
+
+def test_a_digest_names_thirty_placements_and_links_to_the_others(world):
+    world.subscribe("claire@example.org")
+    world.send()
+    world.clock.advance(hours=1)
+    world.confirm("claire@example.org")
+    world.clock.advance(days=1)
+    build = world.app.catalogue
+    for n in range(35):
+        build = with_placement(build, "loiret", f"offre-ide-{n:02d}")
+    assert world.announce(build).placements_announced == 35
+    (digest,) = world.digests_to("claire@example.org")
+    text = digest.get_body(("plain",)).get_content()
+    assert digest["Subject"] == "35 nouvelles offres d'essai pour vous"
+    assert text.count("/loiret/offres/offre-ide-") == 30
+    assert f"Et 5 autres : toutes les offres sur {SITE}/offres/" in text
+    assert world.announce(build).digests == 0  # the five were announced too
