@@ -68,12 +68,7 @@ def _pattern(kind: f.Kind) -> list[str] | None:
 
 
 def widget(kind: f.Kind, key: str = "", optional: bool = False) -> dict:
-    """The Decap widget settings of one kind of value (subclasses before their bases).
-
-    Decap checks the required keys of a section even when the section itself, optional, is
-    absent (an aid without `referent`): inside an optional section none is marked required,
-    and the build checks them when the section is written.
-    """
+    """The Decap widget settings of one kind of value (subclasses before their bases)."""
     if isinstance(kind, f.Record):
         return {"widget": "object", "collapsed": True, "fields": fields(kind, optional)}
     if isinstance(kind, f.ListOf):
@@ -132,19 +127,24 @@ def _list_widget(kind: f.ListOf) -> dict:
 
 
 def field(spec: f.Field, in_optional: bool = False) -> dict:
-    """The Decap field of one spec: its key, label, help, whether required, and widget."""
+    """The Decap field of one spec: its key, label, help, whether required, and widget.
+
+    Decap requires the required fields of an optional section even when the section is left
+    empty (a photo nobody added): inside an optional section nothing is required here, and the
+    build still refuses a photo without its alt or credit.
+    """
     result = {"name": spec.key, "label": _label(spec)}
     if spec.description.rstrip(".") != _short(spec):  # the help says more than the label
         result["hint"] = spec.description
     if not spec.required or in_optional:
         result["required"] = False
-    result.update(widget(spec.kind, spec.key, optional=in_optional or not spec.required))
+    result.update(widget(spec.kind, spec.key, in_optional or not spec.required))
     return result
 
 
-def fields(record: f.Record, optional: bool = False) -> list[dict]:
+def fields(record: f.Record, in_optional: bool = False) -> list[dict]:
     """The Decap fields of a section, in the spec's order (Decap writes keys in this order)."""
-    return [field(spec, optional) for spec in record.fields]
+    return [field(spec, in_optional) for spec in record.fields]
 
 
 def territory_collections(slug: str, name: str, territories: Path = TERRITORIES_PATH) -> list:

@@ -22,6 +22,34 @@ class CatalogueError(Exception):
 
 
 @dataclass(frozen=True)
+class Names:
+    """A name in the forms French sentences need, computed by the build (« du Loiret »).
+
+    `in_` because `in` is a Python keyword; templates may write names["in"].
+    """
+
+    plain: str
+    the: str
+    of: str
+    in_: str
+    to: str
+
+    def __getitem__(self, key: str) -> str:
+        return self.in_ if key == "in" else getattr(self, key)
+
+    @classmethod
+    def plain_name(cls, name: str) -> Names:
+        """The fallback of a catalogue written without name forms: the name as it is."""
+        return cls(plain=name, the=name, of=f"de {name}", in_=f"à {name}", to=f"à {name}")
+
+    @classmethod
+    def parse(cls, raw: dict | None, name: str) -> Names:
+        if not raw:
+            return cls.plain_name(name)
+        return cls(raw["plain"], raw["the"], raw["of"], raw["in"], raw["to"])
+
+
+@dataclass(frozen=True)
 class PlacementInfo:
     id: str
     title: str
@@ -64,6 +92,7 @@ class PackInfo:
     subsidy_by: str | None
     buyers: tuple[str, ...]
     max_quantity: int
+    subsidy_by_names: Names | None = None  # « le Département du Loiret »
 
 
 @dataclass(frozen=True)
@@ -83,6 +112,11 @@ class TerritoryInfo:
     spouse_jobs: tuple[SpouseJobInfo, ...]
     pack: PackInfo | None
     region: str | None = None  # where it is, when its code or `region` says
+    names: Names | None = None  # « du Loiret », « dans le Loiret »; the plain name when absent
+
+    def __post_init__(self):
+        if self.names is None:
+            object.__setattr__(self, "names", Names.plain_name(self.name))
 
 
 @dataclass(frozen=True)
@@ -132,6 +166,11 @@ def _pack(raw: dict | None) -> PackInfo | None:
         subsidy_by=raw.get("subsidy_by"),
         buyers=tuple(raw["buyers"]),
         max_quantity=int(raw["max_quantity"]),
+        subsidy_by_names=(
+            Names.parse(raw.get("subsidy_by_names"), raw["subsidy_by"])
+            if raw.get("subsidy_by")
+            else None
+        ),
     )
 
 
@@ -162,6 +201,7 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
         spouse_jobs=tuple(SpouseJobInfo(**j) for j in raw.get("spouse_jobs", ())),
         pack=_pack(raw.get("pack")),
         region=raw.get("region"),
+        names=Names.parse(raw.get("names"), raw["name"]),
     )
 
 

@@ -7,6 +7,8 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
     {"format": 1,
      "territories": {"<slug>": {
         "name": str, "kind": str,
+        "names": {"of": "du Loiret", "in": "dans le Loiret", "the": "le Loiret",
+                  "to": "au Loiret", "plain": "Loiret"},   # french.py; for e-mails
         "site_path": "/<slug>/" (or "/" in a standalone build),
         "contact": {"email": str, "name": str|null, "phone": str|null},
         "notify": [e-mail, ...],
@@ -18,6 +20,7 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
         "spouse_jobs": [{"title", "organisation", "commune"}],
         "pack": null | {"name", "price_eur": "499", "subsidy_eur": "200",
                         "net_price_eur": "299", "subsidy_by": str|null,
+                        "subsidy_by_names": null | {"of", "in", "the", "to", "plain"},
                         "buyers": [str, ...], "max_quantity": int},
         "region": str|null, "departement": str|null}},   # where it is (geography.py)
      "professions": [{"slug", "label", "plural", "group", "forms": [str, ...]}]}
@@ -33,6 +36,7 @@ import json
 from pathlib import Path
 
 from . import professions
+from .french import institution_forms
 from .model import Pack, Territory
 
 FORMAT_VERSION = 1
@@ -67,6 +71,9 @@ def _pack_entry(pack: Pack | None) -> dict | None:
         "subsidy_eur": str(pack.subsidy_eur),
         "net_price_eur": str(pack.net_price_eur),
         "subsidy_by": pack.subsidy_by,
+        "subsidy_by_names": institution_forms(pack.subsidy_by).as_dict()
+        if pack.subsidy_by
+        else None,
         "buyers": list(pack.buyers),
         "max_quantity": pack.max_quantity,
     }
@@ -76,6 +83,7 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
     """One territory's catalogue entry; only placements still open on `today` are listed."""
     return {
         "name": territory.name,
+        "names": territory.names.as_dict(),
         "kind": territory.kind,
         "site_path": site_path,
         "contact": {

@@ -11,7 +11,9 @@ from jinja2 import FileSystemBytecodeCache
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
-from . import catalogue, filters, incremental, national, parallel, search
+from . import catalogue, filters, images, incremental, national, parallel, search
+from .french import typography_html
+from .map import territory_map
 from .pages import Output, TerritorySite, Urls, check_names, territory_outputs, upcoming_events
 from .settings import with_defaults
 
@@ -38,7 +40,7 @@ def load(root: Path, only: str | None):
 def asset_version(theme: str) -> str:
     """A short hash of the stylesheet and script, so browsers may cache them for long."""
     digest = hashlib.sha256()
-    for name in ("css/site.css", "js/forms.js", "js/offres.js", "js/search.js"):
+    for name in ("css/site.css", "js/forms.js", "js/video.js", "js/offres.js", "js/search.js"):
         digest.update((Path(theme) / "static" / name).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -154,6 +156,7 @@ class TerritoriesGenerator(Generator):
         self.made_dirs: set[Path] = set()
         wanted = set(self.plan.render)
         rendered = [site for site in self.sites if site.territory.slug in wanted]
+        self.photos = self.prepare_images(rendered)
         entries = dict(parallel.map_chunks(self.render_sites, rendered))
         entries[incremental.SHARED] = {"outputs": self.write_site_files(entries)}
         output = Path(self.output_path)
@@ -164,6 +167,23 @@ class TerritoriesGenerator(Generator):
             catalogue.write_catalogue(
                 self.territories, self.prefix_of, self.today, self.catalogue_path
             )
+
+    def prepare_images(self, sites: list[TerritorySite]) -> dict[str, images.SiteImages]:
+        """The resized copies of the photos these sites show, made before any page (in
+        parallel, only those not cached), by slug."""
+        ours = with_defaults(self.settings)
+        folder = ours["TERRITORIES_IMAGE_CACHE_PATH"]
+        cache = Path(folder) if folder else self.cache.folder / "images"
+        prepared = {}
+        for site in sites:
+            t = site.territory
+            known = self.plan.fingerprints.get(t.slug, ("", {}))[1]
+            hashes = {rel: entry[2] for rel, entry in known.items()}
+            prepared[t.slug] = images.site_images(
+                t, site.urls.prefix, self.settings["SITEURL"], cache, hashes
+            )
+        images.prepare(list(prepared.values()), [s.territory for s in sites])
+        return prepared
 
     def catalogue_ok(self) -> bool:
         """The catalogue of the last build is still there (called when nothing changed)."""
@@ -177,14 +197,21 @@ class TerritoriesGenerator(Generator):
         """One territory's pages and images, written when changed; stale files removed."""
         slug = site.territory.slug
         known = self.known_outputs(slug)
-        shared = site.shared()
+        photos = self.photos[slug]
+        shared = {
+            **site.shared(),
+            "photos": photos,
+            "territory_map": territory_map(site, self.settings["SITEURL"]),
+        }
         files = {}
         planned = territory_outputs(site)
         for output in planned:
             data = self.render(output, shared)
             files[output.save_as] = self.write(output.save_as, data, known)
-        for rel, data in self.images_of(site):
-            files[rel] = self.write(rel, data, known)
+        for rel, source, sha in photos.outputs():
+            files[rel] = sha if known.get(rel) == sha else self.write(rel, source.read_bytes(), {})
+        for rel, source in images.svg_outputs(site.territory, site.urls.prefix):
+            files[rel] = self.write(rel, source.read_bytes(), known)
         incremental.remove_stale(Path(self.output_path), self.cache.outputs(slug), files)
         return {"outputs": files, "sitemap": [o.url for o in planned if o.in_sitemap]}
 
@@ -200,7 +227,10 @@ class TerritoriesGenerator(Generator):
         filters = search.page_filters(output, shared.get("tsite"))
         if filters is not None:  # the page is indexed for the search (search.py)
             values["search"] = filters
-        return self.env.get_template(output.template).render(values).encode("utf-8")
+        text = self.env.get_template(output.template).render(values)
+        if output.save_as.endswith(".html"):
+            text = typography_html(text)
+        return text.encode("utf-8")
 
     def write(self, rel: str, data: bytes, known: dict) -> str:
         path = Path(self.output_path)
@@ -226,14 +256,6 @@ class TerritoriesGenerator(Generator):
         old = self.cache.outputs(incremental.SHARED)
         incremental.remove_stale(Path(self.output_path), old, files)
         return files
-
-    def images_of(self, site: TerritorySite):
-        """Each file of the territory's images/ folder, beside its pages (logos, photos)."""
-        source = site.territory.source_dir / "images"
-        prefix = site.urls.prefix.lstrip("/")
-        # The loader refused any link; never follow one anyway.
-        for path in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
-            yield f"{prefix}images/{path.relative_to(source).as_posix()}", path.read_bytes()
 
 
 def folders_of(root: Path, only: str | None) -> dict[str, Path]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .french import NameForms, name_forms
 from .geography import Location, location_of
 
 TERRITORY_KINDS = ("département", "agglomération", "communauté de communes", "commune")
@@ -20,6 +21,31 @@ SCHOOL_SECTORS = ("public", "privé")
 PLACEMENT_KINDS = ("remplacement", "stage", "collaboration", "assistanat", "salariat")
 # Where a candidate stands in a career, as aids target them (CONTRACT 1.1).
 AID_STAGES = ("étudiant", "interne", "remplaçant", "installation", "installé")
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo of the territory's images/ folder, with its text alternative and its credit."""
+
+    image: str  # path relative to the territory folder, e.g. "images/chambord.jpg"
+    alt: str
+    credit: str | None = None  # shown with the photo (« Photo : … », « Illustration : … »)
+
+
+@dataclass(frozen=True)
+class Video:
+    """A video testimonial: a YouTube, Vimeo or Dailymotion page, or an MP4 with captions."""
+
+    url: str
+    title: str
+    captions: str | None = None  # a WebVTT file (https://…/x.vtt), required for an MP4
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """The territory map: the optional outline (GeoJSON in images/)."""
+
+    outline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,7 @@ class Asset:
     category: str
     title: str
     text: str | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +83,7 @@ class Castle:
     text: str | None = None
     coordinates: tuple[float, float] | None = None  # (latitude, longitude)
     url: str | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +93,7 @@ class School:
     level: str  # one of SCHOOL_LEVELS
     sector: str | None = None  # one of SCHOOL_SECTORS
     notes: str | None = None
+    coordinates: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +111,8 @@ class Housing:
     commune: str | None = None
     text: str | None = None
     url: str | None = None
+    coordinates: tuple[float, float] | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +162,8 @@ class Event:
     end: dt.datetime | None = None
     text: str | None = None
     url: str | None = None
+    coordinates: tuple[float, float] | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +186,8 @@ class Pack:
 class Testimonial:
     quote: str
     who: str
+    photo: Photo | None = None
+    video: Video | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +208,8 @@ class Placement:
     compensation: str | None = None
     contact: str | None = None  # an e-mail address
     published: dt.date | None = None  # when it was put online: the national list's order
+    coordinates: tuple[float, float] | None = None
+    photo: Photo | None = None
 
     @property
     def last_day(self) -> dt.date:
@@ -189,6 +226,7 @@ class Page:
     body_html: str
     source_path: Path
     order: int | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +241,10 @@ class Territory:
     source_dir: Path
     code: str | None = None
     region: str | None = None  # one of geography.REGIONS; else derived from `code`
+    article: str | None = None  # le, la, l', les or aucun; None: the official one, or none
+    name_in: str | None = None  # the "in" form when usage differs: « en Loir-et-Cher »
+    hero: Photo | None = None
+    map: MapSettings = MapSettings()
     intro_html: str = ""
     owners: tuple[str, ...] = ()  # git hosting handles of the collectivity's reviewers
     key_figures: tuple[KeyFigure, ...] = ()
@@ -224,6 +266,11 @@ class Territory:
     def location(self) -> Location:
         """Its département and region, when its code or `region` says."""
         return location_of(self.code, self.region)
+
+    @property
+    def names(self) -> NameForms:
+        """The name as French sentences need it: « du Loiret », « dans le Loiret »…"""
+        return name_forms(self.name, self.kind, self.article, self.name_in, self.code)
 
     def open_placements(self, today: dt.date) -> tuple[Placement, ...]:
         """Placements still on offer on `today`, soonest first."""

@@ -42,20 +42,29 @@ def expected_widget(kind: f.Kind) -> set[str]:
     raise AssertionError(f"pas de widget prévu pour {type(kind).__name__}")
 
 
-def spec_and_field_pairs(
-    record: f.Record, decap_fields: list[dict], path: str = "", optional: bool = False
-):
-    """(dotted path, spec, Decap field, whether inside an optional section) for every key of
-    a spec, sections included."""
+def spec_and_field_pairs(record: f.Record, decap_fields: list[dict], path: str = ""):
+    """(dotted path, spec, Decap field) for every key of a spec, sections included."""
     assert [d["name"] for d in decap_fields] == [s.key for s in record.fields], path
     for spec, decap in zip(record.fields, decap_fields, strict=True):
         where = f"{path}{spec.key}"
-        yield where, spec, decap, optional
+        yield where, spec, decap
         kind = spec.kind.item if isinstance(spec.kind, f.ListOf) else spec.kind
         if isinstance(kind, f.Record):
-            # A list's items are checked only when written; an absent section is not.
-            inside = False if isinstance(spec.kind, f.ListOf) else optional or not spec.required
-            yield from spec_and_field_pairs(kind, decap["fields"], where + ".", inside)
+            yield from spec_and_field_pairs(kind, decap["fields"], where + ".")
+
+
+def in_optional_section(record: f.Record, keys: list[str]) -> bool:
+    """Whether a section enclosing the dotted path (not a list: an added item is whole) is
+    optional."""
+    for key in keys:
+        spec = next(s for s in record.fields if s.key == key)
+        if isinstance(spec.kind, f.ListOf):
+            record = spec.kind.item
+            continue
+        if not spec.required:
+            return True
+        record = spec.kind
+    return False
 
 
 def collections_by_name(cfg: dict) -> dict[str, dict]:
@@ -91,10 +100,12 @@ def test_every_field_of_the_spec_is_edited_with_the_widget_of_its_kind(cfg, coll
     if "folder" in target:  # the Markdown text after the front matter
         *decap_fields, body = decap_fields
         assert (body["name"], body["widget"]) == ("body", "markdown")
-    for path, field_spec, decap, optional in spec_and_field_pairs(spec, decap_fields):
+    for path, field_spec, decap in spec_and_field_pairs(spec, decap_fields):
         assert decap["widget"] in expected_widget(field_spec.kind), path
-        # Decap checks the required keys of an absent optional section: none is required there.
-        assert decap.get("required", True) is (field_spec.required and not optional), path
+        # Inside an optional section (a photo) Decap requires nothing: it would require the
+        # photo's fields even when no photo was added; the build checks them.
+        in_optional = in_optional_section(spec, path.split(".")[:-1])
+        assert decap.get("required", True) is (field_spec.required and not in_optional), path
         # The help under the field is the spec's description, unless the label says it all.
         if "hint" in decap:
             assert decap["hint"] == field_spec.description, path
@@ -106,11 +117,11 @@ def test_every_field_of_the_spec_is_edited_with_the_widget_of_its_kind(cfg, coll
 def test_choices_dates_and_amounts_are_constrained_as_the_build_expects(cfg):
     fields = {
         path: decap
-        for path, _, decap, _ in spec_and_field_pairs(
+        for path, _, decap in spec_and_field_pairs(
             TERRITORY, collections_by_name(cfg)["loiret"]["files"][0]["fields"]
         )
     }
-    placement = {p: d for p, _, d, _ in spec_and_field_pairs(PLACEMENT, placement_fields(cfg))}
+    placement = {p: d for p, _, d in spec_and_field_pairs(PLACEMENT, placement_fields(cfg))}
     assert fields["kind"]["options"] == list(model.TERRITORY_KINDS)
     assert placement["kind"]["options"] == list(model.PLACEMENT_KINDS)
     # Events keep their UTC offset; placements are plain dates.
@@ -133,7 +144,7 @@ def placement_fields(cfg: dict) -> list[dict]:
 def test_text_patterns_are_those_of_the_json_schema(cfg):
     fields = {
         p: d
-        for p, _, d, _ in spec_and_field_pairs(
+        for p, _, d in spec_and_field_pairs(
             TERRITORY, collections_by_name(cfg)["loiret"]["files"][0]["fields"]
         )
     }
