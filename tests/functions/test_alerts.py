@@ -223,5 +223,5 @@ def test_a_digest_names_thirty_placements_and_links_to_the_others(world):
     text = digest.get_body(("plain",)).get_content()
     assert digest["Subject"] == "35 nouvelles offres d'essai pour vous"
     assert text.count("/loiret/offres/offre-ide-") == 30
-    assert f"Et 5 autres : toutes les offres sur {SITE}/offres/" in text
+    assert f"Et 5 autres\u00a0: toutes les offres sur {SITE}/offres/" in text
     assert world.announce(build).digests == 0  # the five were announced too
