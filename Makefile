@@ -13,7 +13,7 @@ EDITOR_REPO ?=
 export EDITOR_REPO
 
 .PHONY: venv html publish serve test lint browser clean outbox bench fault-bench deploy deploy-stack \
-        deploy-waf codeowners preview admin editor report
+        deploy-waf codeowners preview admin editor report announce
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ admin/node_modules/.package-lock.json: admin/package-lock.json
 
 editor: html admin/node_modules/.package-lock.json
 	$(BIN)/python -m tools.decap_config --output output
+
+# New placements of the last build, e-mailed to the alerts' confirmed subscribers (each placement
+# to each subscriber at most once); on AWS the deploy does it after the upload.
+announce: venv
+	$(BIN)/python -m forms.announce --var var
 
 # The e-mails `make serve` wrote, newest first (python -m forms.outbox --help for more).
 outbox: venv

@@ -64,7 +64,7 @@ FIRST_NAMES = (
     "Nadia", "François", "Agnès", "Yann",
 )
 PROFESSIONS = (
-    ("médecin généraliste", "mg"), ("infirmier ou infirmière", "ide"),
+    ("médecin généraliste", "mg"), ("infirmier", "ide"),
     ("masseur-kinésithérapeute", "kine"), ("sage-femme", "sf"), ("chirurgien-dentiste", "dent"),
     ("orthophoniste", "ortho"), ("pédiatre", "ped"), ("psychiatre", "psy"),
     ("pharmacien", "pharma"), ("gynécologue", "gyneco"), ("ophtalmologue", "ophtalmo"),
@@ -402,6 +402,14 @@ def aid(rng: random.Random, n: int) -> dict:
         "text": q(sentence(rng)),
         "amount": q(f"{rng.randrange(1, 30) * 500} €"),
         "url": f"https://example.org/aides/{n + 1}",
+        # Structured fields chosen by position, not drawn: the random stream (hence every
+        # other value of the corpus) stays what it was before aids had them.
+        **(
+            {"professions": f"[{PROFESSIONS[n % len(PROFESSIONS)][0]}]", "stages": "[interne]"}
+            if n % 2 == 0
+            else {}
+        ),
+        "funder": q(ORGANISATIONS[n % len(ORGANISATIONS)]),
     }
 
 

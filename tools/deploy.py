@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import json
 import mimetypes
 import posixpath
 import re
@@ -40,6 +41,7 @@ PREVIEWS_PREFIX = "_previews/"
 # The keys of template.yaml's Outputs that name the site bucket and its distribution.
 BUCKET_OUTPUT_KEY = "SiteBucketName"
 DISTRIBUTION_OUTPUT_KEY = "DistributionId"
+ANNOUNCE_OUTPUT_KEY = "AnnounceFunctionName"  # the alerts' announce (forms.aws.handlers)
 
 # A file whose URL carries its content hash never changes under that URL: cache it a year.
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -446,9 +448,34 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--dry-run", action="store_true", help="affiche le plan, ne change rien")
     parser.add_argument(
+        "--no-announce",
+        action="store_true",
+        help="ne pas annoncer les nouvelles offres aux abonnés des alertes après l'envoi",
+    )
+    parser.add_argument(
         "--force", action="store_true", help="renvoie tout (après un changement des en-têtes)"
     )
     return parser.parse_args(argv)
+
+
+def announce(stack: str, clients: Clients) -> str:
+    """Invoke the stack's announce function: new placements to the alerts' subscribers.
+
+    After the upload, so that the links of the e-mails lead to pages already online.
+    """
+    outputs = stack_outputs(clients.get("cloudformation"), stack)
+    name = outputs.get(ANNOUNCE_OUTPUT_KEY)
+    if not name:
+        return "Alertes : la pile n'a pas de fonction d'annonce (sortie AnnounceFunctionName)."
+    response = clients.get("lambda").invoke(FunctionName=name, InvocationType="RequestResponse")
+    payload = json.loads(response["Payload"].read() or b"{}")
+    if response.get("FunctionError"):
+        raise DeployError(f"l'annonce des nouvelles offres a échoué : {payload}")
+    return (
+        f"Alertes : {payload.get('digests', 0)} e-mail(s) pour "
+        f"{payload.get('subscribers', 0)} abonné(s) confirmé(s), "
+        f"{payload.get('placements_announced', 0)} offre(s) annoncée(s)."
+    )
 
 
 def main(argv: list[str] | None = None, clients: Clients | None = None) -> int:
@@ -459,6 +486,8 @@ def main(argv: list[str] | None = None, clients: Clients | None = None) -> int:
         try:
             target = resolve_target(args, clients)
             deploy(args.output, target, clients, dry_run=args.dry_run, force=args.force)
+            if args.stack and not args.dry_run and not args.no_announce:
+                print(announce(args.stack, clients))
         except NoCredentialsError:
             if not args.dry_run:
                 raise

@@ -46,15 +46,20 @@ def ensure_lighthouse() -> Path:
     return LIGHTHOUSE
 
 
+# The pages about every territory: the national list and the search.
+NATIONAL_PAGES = ("/offres/", "/recherche/")
+
+
 def report_pages(root: Path) -> list[str]:
-    """Landing, first placement, welcomers and pack of each territory the build has."""
+    """Landing, first placement, welcomers and pack of each territory the build has, then the
+    national list and the search page."""
     urls = []
     for slug in sorted(p.name for p in (ROOT / "territories").iterdir() if p.is_dir()):
         placements = sorted(p.parent.name for p in (root / slug / "offres").glob("*/index.html"))
         placements = [p for p in placements if p not in ("metier", "type")]
         tails = ["", *[f"offres/{p}/" for p in placements[:1]], "welcomers/", "pack/"]
         urls += [f"/{slug}/{t}" for t in tails if (root / slug / t / "index.html").is_file()]
-    return urls
+    return urls + [u for u in NATIONAL_PAGES if (root / u.strip("/") / "index.html").is_file()]
 
 
 def audit(url: str, desktop: bool) -> dict:

@@ -96,6 +96,8 @@ class App:
     # Called after a transaction that enqueued e-mail jobs: locally, wakes the delivery worker
     # (which also polls); on AWS the table's stream feeds the mailer instead.
     wake_delivery: Callable[[], None] | None = None
+    # The alerts' subscriptions (forms.alerts.AlertStore): SQLite beside the store, DynamoDB.
+    alerts: object | None = None
 
 
 def token_key_from_env(env: Mapping[str, str] = os.environ) -> bytes:

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -149,6 +150,7 @@ class TerritoryInfo:
     editors: tuple[str, ...] = ()
     events: dict[str, EventInfo] = field(default_factory=dict)
     welcomer_rate_eur: Decimal = Decimal(100)  # per family accompanied, excluding VAT
+    region: str | None = None  # where it is, when its code or `region` says
     names: Names | None = None  # « du Loiret », « dans le Loiret »; the plain name when absent
 
     def __post_init__(self):
@@ -161,12 +163,39 @@ class TerritoryInfo:
 
 
 @dataclass(frozen=True)
+class ProfessionInfo:
+    """A health profession of the site's vocabulary (plugins/territories/professions.py)."""
+
+    slug: str
+    label: str
+    plural: str
+    group: str
+    forms: tuple[str, ...]  # every way of writing it, lower case
+
+
+@dataclass(frozen=True)
 class Catalogue:
     territories: dict[str, TerritoryInfo]
+    professions: tuple[ProfessionInfo, ...] = ()
 
     def get(self, slug: str) -> TerritoryInfo | None:
         """The territory with this slug, or None."""
         return self.territories.get(slug)
+
+    @cached_property
+    def _slug_of_form(self) -> dict[str, str]:
+        return {form: p.slug for p in self.professions for form in (*p.forms, p.slug)}
+
+    def profession_slugs(self) -> dict[str, str]:
+        """Every written form of a profession, and its slug, → its slug."""
+        return self._slug_of_form
+
+    def profession_slug(self, label: str) -> str | None:
+        """The slug of a placement's profession (its label), None when the vocabulary lacks it."""
+        return self._slug_of_form.get(" ".join(label.lower().split()))
+
+    def profession(self, slug: str) -> ProfessionInfo | None:
+        return next((p for p in self.professions if p.slug == slug), None)
 
 
 def _pack(raw: dict | None) -> PackInfo | None:
@@ -249,6 +278,7 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
         editors=tuple(raw.get("editors", ())),
         events={e["id"]: _event(e) for e in raw.get("events", ())},
         welcomer_rate_eur=Decimal(raw.get("welcomer_rate_eur", "100")),
+        region=raw.get("region"),
         names=Names.parse(raw.get("names"), raw["name"]),
     )
 
@@ -259,9 +289,13 @@ def parse_catalogue(data: dict) -> Catalogue:
         raise CatalogueError(f"catalogue format {data.get('format')!r} is not {FORMAT_VERSION}")
     try:
         territories = {slug: _territory(slug, raw) for slug, raw in data["territories"].items()}
+        professions = tuple(
+            ProfessionInfo(p["slug"], p["label"], p["plural"], p["group"], tuple(p["forms"]))
+            for p in data.get("professions", ())
+        )
     except (KeyError, TypeError, ValueError) as error:
         raise CatalogueError(f"malformed catalogue: {error!r}") from error
-    return Catalogue(territories=territories)
+    return Catalogue(territories=territories, professions=professions)
 
 
 def catalogue_path() -> Path:

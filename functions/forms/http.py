@@ -18,7 +18,7 @@ import logging
 import re
 from urllib.parse import parse_qs, quote
 
-from . import actions, correction, followup, links, registrations
+from . import actions, alerts, correction, followup, links, registrations
 from .abuse import ChallengeRequired
 from .app import App
 from .payload import FORM, MAX_BODY_BYTES, BodyError, decode
@@ -334,5 +334,119 @@ def handle(event: dict, app: App, form: str) -> dict:
         return route(event, app, form)
     except Exception:  # a bug must not show its trace: log it, answer a plain 500
         log.exception("unexpected error while handling a %s request", form)
+        message = "Une erreur inattendue est survenue : réessayez dans quelques minutes."
+        return json_response(500, {"errors": {"body": message}})
+
+
+# --- Alerts (forms.alerts): subscribe, confirm, unsubscribe. --------------------------------
+
+ALERTS = "alerts"  # the route name the local server and the handler give these paths
+ALERT_THANKS, ALERT_CONFIRMED = "/alertes/merci/", "/alertes/confirmee/"
+
+
+def _alert_page(app: App, status: int, title: str, paragraphs: list[str], **form) -> dict:
+    """A small page of the alert links: a message, and the button that POSTs when asked."""
+    page = alerts.render_page(app.settings, title, paragraphs, **form)
+    return html_response(status, page)
+
+
+def _dead_link(app: App) -> dict:
+    return _alert_page(
+        app,
+        400,
+        "Lien expiré ou invalide",
+        [
+            "Ce lien ne correspond à aucune alerte en attente : elle a peut-être expiré "
+            "(sept jours sans confirmation) ou déjà été arrêtée.",
+            "Vous pouvez créer une nouvelle alerte depuis la page Alertes du site.",
+        ],
+    )
+
+
+def alert_subscribe(event: dict, app: App) -> dict:
+    """POST /api/alert-subscription: 202 (JSON) or 303 to the page that says to check the inbox."""
+    headers = _headers(event)
+    wants_html = FORM in (headers.get("content-type") or "").lower()
+    try:
+        kind, data = decode(_body(event), headers.get("content-type"))
+        alerts.subscribe(app, data, client_address(event))
+    except BodyError as error:
+        return error_response(STATUS_OF[error.kind], {error.field: error.message}, wants_html, app)
+    except ValidationFailed as failed:
+        errors = {e.field: e.message for e in failed.errors}
+        if kind == FORM:
+            messages = [f"{alerts.FIELD_LABELS.get(f, f)} : {m}" for f, m in errors.items()]
+            return html_response(422, correction.render_problem(messages, app.settings))
+        return json_response(422, {"errors": errors})
+    except ChallengeRequired as required:
+        if kind == FORM:  # no script ran: say what to do
+            return html_response(429, correction.render_problem([CHALLENGE_NO_JS], app.settings))
+        body = {"errors": {"altcha": CHALLENGE_JS}, "challenge": required.challenge}
+        return json_response(429, body)
+    except StoreUnavailable:
+        log.error("store unavailable: alert subscription refused with 503")
+        message = "Le service est momentanément indisponible : réessayez dans quelques minutes."
+        return error_response(503, {"body": message}, wants_html, app, {"retry-after": "60"})
+    if kind == FORM:
+        return redirect(ALERT_THANKS)
+    return json_response(202, {"status": "pending"})
+
+
+def alert_confirm(event: dict, app: App, method: str) -> dict:
+    """GET: the page with the confirm button; POST (the button): confirm, 303 to the site."""
+    token = _query(event).get("t", "")
+    if method == "POST":
+        return redirect(ALERT_CONFIRMED) if alerts.confirm(app, token) else _dead_link(app)
+    if not alerts.can_confirm(app, token):
+        return _dead_link(app)
+    return _alert_page(
+        app,
+        200,
+        "Confirmer votre alerte",
+        ["Un clic pour recevoir par e-mail les nouvelles offres d'essai que vous avez choisies."],
+        action=f"{alerts.CONFIRM_PATH}?t={quote(token)}",
+        button="Confirmer mon alerte",
+    )
+
+
+def alert_unsubscribe(event: dict, app: App, method: str) -> dict:
+    """RFC 8058: a POST unsubscribes at once (mail clients' one-click, or the page's button);
+    a GET shows the page with the button, so that link scanners change nothing."""
+    token = _query(event).get("t", "")
+    if not alerts.can_unsubscribe(app, token):
+        return _dead_link(app)
+    if method == "POST":
+        alerts.unsubscribe(app, token)
+        return _alert_page(
+            app,
+            200,
+            "Alerte arrêtée",
+            ["Vous ne recevrez plus d'alerte : votre adresse est effacée de nos alertes."],
+        )
+    return _alert_page(
+        app,
+        200,
+        "Arrêter votre alerte",
+        ["Un clic pour ne plus recevoir les nouvelles offres par e-mail."],
+        action=f"{alerts.UNSUBSCRIBE_PATH}?t={quote(token)}",
+        button="Arrêter l'alerte",
+        hidden=[("List-Unsubscribe", "One-Click")],
+    )
+
+
+def handle_alerts(event: dict, app: App) -> dict:
+    """Answer one event of the alert routes (POST /api/alert-subscription, its links)."""
+    method = _method(event)
+    path = (event.get("rawPath") or "").rstrip("/")
+    try:
+        if path == alerts.CONFIRM_PATH and method in ("GET", "HEAD", "POST"):
+            return alert_confirm(event, app, "POST" if method == "POST" else "GET")
+        if path == alerts.UNSUBSCRIBE_PATH and method in ("GET", "HEAD", "POST"):
+            return alert_unsubscribe(event, app, "POST" if method == "POST" else "GET")
+        if path == "/api/alert-subscription" and method == "POST":
+            return alert_subscribe(event, app)
+        return json_response(405, {"errors": {"body": "Méthode non acceptée."}})
+    except Exception:  # a bug must not show its trace: log it, answer a plain 500
+        log.exception("unexpected error while handling an alert request")
         message = "Une erreur inattendue est survenue : réessayez dans quelques minutes."
         return json_response(500, {"errors": {"body": message}})

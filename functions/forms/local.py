@@ -35,7 +35,8 @@ from .app import App, Settings
 from .catalogue import CatalogueError, load_catalogue
 from .editor import web as editor_web
 from .editor.local import local_editor
-from .http import handle, handle_action
+from .http import ALERTS, handle, handle_action, handle_alerts
+from .local_alerts import SQLiteAlerts
 from .local_store import SQLiteStore
 from .mailers import OutboxMailer, mailer_from_env
 from .ports import EVENT_REGISTRATION, PACK_ORDER, WELCOMER_APPLICATION, WELCOMER_REQUEST
@@ -49,6 +50,9 @@ ROUTES = {
     "/api/pack-order": PACK_ORDER,
     "/api/welcomer-application": WELCOMER_APPLICATION,
     "/api/event-registration": EVENT_REGISTRATION,
+    "/api/alert-subscription": ALERTS,
+    "/api/alert-subscription/confirm": ALERTS,
+    "/api/alert-unsubscribe": ALERTS,
 }
 ACTION_ROUTE = "/api/action"  # signed links: GET shows, POST acts
 TOO_LARGE = "Le formulaire envoyé est trop volumineux (32 Ko au maximum)."
@@ -307,7 +311,12 @@ class Handler(BaseHTTPRequestHandler):
             self.client_address[0],
         )
         app = self.site.app
-        response = handle_action(event, app) if form is None else handle(event, app, form)
+        if form is None:
+            response = handle_action(event, app)
+        elif form == ALERTS:
+            response = handle_alerts(event, app)
+        else:
+            response = handle(event, app, form)
         self._answer(response, method)
 
     def _editor(self, method: str) -> None:
@@ -396,6 +405,7 @@ class LocalServer:
             wake_delivery=self.worker.wake,
             followups=self.records,
             registrations=self.records,
+            alerts=SQLiteAlerts(self.store),
         )
         site = Site(Path(root), self.app)
         handler = type("BoundHandler", (Handler,), {"site": site})
@@ -417,6 +427,7 @@ class LocalServer:
     def serve_forever(self) -> None:
         self.store.purge_expired(dt.datetime.now(dt.UTC))
         self.records.purge_expired(dt.datetime.now(dt.UTC))
+        self.app.alerts.purge_expired(dt.datetime.now(dt.UTC))
         if isinstance(self.mailer, OutboxMailer):
             self.mailer.clean_partial()  # left by a crash mid-write
         self.worker.start()

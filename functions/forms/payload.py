@@ -12,7 +12,9 @@ from urllib.parse import parse_qsl
 MAX_BODY_BYTES = 32 * 1024
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
-MULTI_VALUED = {"interests", "topics", "languages"}  # fields a form repeats (one per checkbox)
+# The fields a form may repeat (one checkbox per choice): interests, a welcomer's topics and
+# languages, an alert's choices.
+MULTI_VALUED = {"interests", "topics", "languages", "professions", "territories"}
 
 
 class BodyError(Exception):

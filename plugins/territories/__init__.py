@@ -6,6 +6,7 @@ from pelican import signals
 
 from .french import typography_html
 from .generator import TerritoriesGenerator, add_filters
+from .search import on_finalized
 
 
 def get_generators(pelican):
@@ -26,4 +27,5 @@ def french_spaces(path, context=None):
 def register():
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_filters)
+    signals.finalized.connect(on_finalized)
     signals.content_written.connect(french_spaces)

@@ -29,7 +29,10 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
                         "net_price_eur": "299", "subsidy_by": str|null,
                         "subsidy_by_names": null | {"of", "in", "the", "to", "plain"},
                         "buyers": [str, ...], "max_quantity": int, "vat_rate": "20"},
-        "editors": [e-mail, ...]}}}       # who may sign in to the online editor (lower case)
+        "editors": [e-mail, ...],         # who may sign in to the online editor (lower case)
+        "region": str|null, "departement": str|null}},   # where it is (geography.py)
+     "professions": [{"slug", "label", "plural", "group", "forms": [str, ...]}]}
+                                           # the vocabulary of professions.py, for the alerts
 
 Amounts are decimal strings: JSON floats would round cents. Welcomers' e-mail, phone and SIRET
 are never published on the site: they travel here only, to introduce families and to draw up
@@ -42,6 +45,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from . import professions
 from .french import institution_forms
 from .model import Event, Pack, Territory
 
@@ -165,6 +169,10 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
         ],
         "pack": _pack_entry(territory.pack),
         "editors": sorted({address.lower() for address in territory.editors}),
+        "region": territory.location.region,
+        "departement": departement.name
+        if (departement := territory.location.departement)
+        else None,
     }
 
 
@@ -176,6 +184,7 @@ def write_catalogue(territories: list[Territory], site_path_of, today: dt.date, 
             t.slug: territory_entry(t, site_path_of(t), today)
             for t in sorted(territories, key=lambda t: t.slug)
         },
+        "professions": professions.catalogue_entries(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     # Sorted keys and a fixed layout: the same content always gives the same bytes. No indent:

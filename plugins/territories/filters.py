@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from . import professions
+from .aids import STAGE_LABELS
 from .french import capfirst, institution_forms
 from .languages import french_name
 from .pages import slugify
@@ -60,6 +62,17 @@ def language(code: str) -> str:
     return french_name(code) or code
 
 
+def profession_plural(label: str) -> str:
+    """« sages-femmes » for « sage-femme »: the plural of a profession of the vocabulary."""
+    found = professions.find(label)
+    return found.plural if found else label
+
+
+def stage_label(stage: str) -> str:
+    """An aid's stage as its filter link reads (« internes », « installation »)."""
+    return STAGE_LABELS[stage][0]
+
+
 FILTERS = {
     "date_fr": date_fr,
     "month_fr": month_fr,
@@ -69,6 +82,8 @@ FILTERS = {
     "percent": percent,
     "slugify": slugify,
     "language": language,
+    "profession_plural": profession_plural,
+    "stage_label": stage_label,
     "capfirst": capfirst,
     # « Département du Loiret » → .the « le Département du Loiret », .of « du Département… »
     "institution": institution_forms,

@@ -11,7 +11,7 @@ from jinja2 import FileSystemBytecodeCache
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
-from . import catalogue, filters, images, incremental, parallel
+from . import catalogue, filters, images, incremental, national, parallel, search
 from .french import typography_html
 from .map import territory_map
 from .pages import Output, TerritorySite, Urls, check_names, territory_outputs, upcoming_events
@@ -40,7 +40,7 @@ def load(root: Path, only: str | None):
 def asset_version(theme: str) -> str:
     """A short hash of the stylesheet and script, so browsers may cache them for long."""
     digest = hashlib.sha256()
-    for name in ("css/site.css", "js/forms.js", "js/video.js"):
+    for name in ("css/site.css", "js/forms.js", "js/video.js", "js/offres.js", "js/search.js"):
         digest.update((Path(theme) / "static" / name).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -89,6 +89,7 @@ class TerritoriesGenerator(Generator):
                 # In a standalone build the operator's pages wear the territory's colours.
                 "SITE_TERRITORY": self.sites[0] if self.standalone else None,
                 "territory_sites": self.sites,
+                "HAS_NATIONAL_AIDS": any(t.aids for t in self.territories),
             }
         )
 
@@ -139,7 +140,7 @@ class TerritoriesGenerator(Generator):
 
     def slug_collisions(self, operator: set[str]) -> list[str]:
         """Territory folders whose name is already a URL of the operator's site."""
-        taken = operator | {"theme", "sitemap.xml", "robots.txt", "api"}
+        taken = operator | {"theme", "sitemap.xml", "robots.txt", "api", *national.ROOT_NAMES}
         return [
             f"{site.territory.source_dir}: le nom de dossier « {site.territory.slug} » est "
             "réservé par le site ; renommez le dossier."
@@ -223,6 +224,9 @@ class TerritoriesGenerator(Generator):
         values = dict(self.context, localsiteurl=None, output_file=output.save_as)
         values.update(shared)
         values.update(output.values, page_url=output.url)
+        filters = search.page_filters(output, shared.get("tsite"))
+        if filters is not None:  # the page is indexed for the search (search.py)
+            values["search"] = filters
         text = self.env.get_template(output.template).render(values)
         if output.save_as.endswith(".html"):
             text = typography_html(text)
@@ -236,6 +240,7 @@ class TerritoriesGenerator(Generator):
         """The home page, sitemap.xml (our pages and the operator's) and robots.txt."""
         known = self.known_outputs(incremental.SHARED)
         home = [] if self.standalone else [Output("/", "home.html", {})]
+        home += national.national_outputs(self.sites, bool(self.standalone))
         urls = [o.url for o in home if o.in_sitemap]
         for site in self.sites:
             slug = site.territory.slug

@@ -14,11 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from .french import NameForms, name_forms
+from .geography import Location, location_of
 
 TERRITORY_KINDS = ("département", "agglomération", "communauté de communes", "commune")
 SCHOOL_LEVELS = ("maternelle", "primaire", "collège", "lycée", "supérieur")
 SCHOOL_SECTORS = ("public", "privé")
 PLACEMENT_KINDS = ("remplacement", "stage", "collaboration", "assistanat", "salariat")
+# Where a candidate stands in a career, as aids target them (CONTRACT 1.1).
+AID_STAGES = ("étudiant", "interne", "remplaçant", "installation", "installé")
 
 
 @dataclass(frozen=True)
@@ -114,12 +117,31 @@ class Housing:
 
 
 @dataclass(frozen=True)
+class Referent:
+    """The person a candidate may call about an aid (published with it)."""
+
+    name: str
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
 class Aid:
     title: str
     who: str | None = None
     text: str | None = None
-    amount: str | None = None
+    amount: str | None = None  # as written (« jusqu'à 15 000 € »), or…
+    amount_eur: Decimal | None = None  # …a number the site formats
     url: str | None = None
+    professions: tuple[str, ...] = ()  # labels of professions.py; empty = every profession
+    stages: tuple[str, ...] = ()  # of AID_STAGES; empty = every stage
+    funder: str | None = None
+    referent: Referent | None = None
+
+    def is_for(self, profession: str | None = None, stage: str | None = None) -> bool:
+        """True when the aid applies to that profession and stage (None: whatever it is)."""
+        by_profession = profession is None or not self.professions or profession in self.professions
+        return by_profession and (stage is None or not self.stages or stage in self.stages)
 
 
 @dataclass(frozen=True)
@@ -224,6 +246,7 @@ class Placement:
     housing: bool | None = None
     compensation: str | None = None
     contact: str | None = None  # an e-mail address
+    published: dt.date | None = None  # when it was put online: the national list's order
     coordinates: tuple[float, float] | None = None
     photo: Photo | None = None
 
@@ -256,6 +279,7 @@ class Territory:
     notify: tuple[str, ...]
     source_dir: Path
     code: str | None = None
+    region: str | None = None  # one of geography.REGIONS; else derived from `code`
     article: str | None = None  # le, la, l', les or aucun; None: the official one, or none
     name_in: str | None = None  # the "in" form when usage differs: « en Loir-et-Cher »
     hero: Photo | None = None
@@ -281,6 +305,11 @@ class Territory:
     # All placements read from disk, past ones included; the generator keeps the open ones.
     placements: tuple[Placement, ...] = ()
     pages: tuple[Page, ...] = field(default=())
+
+    @property
+    def location(self) -> Location:
+        """Its département and region, when its code or `region` says."""
+        return location_of(self.code, self.region)
 
     @property
     def names(self) -> NameForms:

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import calendar, jsonld
+from . import aids, calendar, jsonld
 from .catalogue import interests_of
 from .french import capfirst
 from .model import SCHOOL_LEVELS, Event, Placement, Territory
@@ -15,6 +15,9 @@ from .model import SCHOOL_LEVELS, Event, Placement, Territory
 # Sub-paths a territory's site uses itself: a free page may not take one of these names.
 RESERVED_PAGE_NAMES = (
     "offres",
+    "aides",
+    "recherche",
+    "alertes",
     "welcomers",
     "pack",
     "images",
@@ -57,6 +60,15 @@ class Urls:
 
     def feed(self) -> str:
         return f"{self.prefix}offres/atom.xml"
+
+    def aides(self) -> str:
+        return f"{self.prefix}aides/"
+
+    def aid_profession(self, profession_slug: str) -> str:
+        return f"{self.prefix}aides/metier/{profession_slug}/"
+
+    def aid_stage(self, stage: str) -> str:
+        return f"{self.prefix}aides/etape/{slugify(stage)}/"
 
     def welcomers(self) -> str:
         return f"{self.prefix}welcomers/"
@@ -470,6 +482,7 @@ def territory_outputs(site: TerritorySite) -> list[Output]:
         *pack_pages(site),
         *event_pages(site),
         *become_welcomer_pages(site),
+        *aids.aid_pages(site),
         *free_pages(site),
         *calendar_and_brand(site),
     ]

@@ -42,10 +42,13 @@ from .fields import (
     yaml_example,
 )
 from .french import ARTICLES
+from .geography import REGIONS
+from .professions import ProfessionName, reference_list
 from .validation import (
     check_brand_contrast,
     check_captions,
     check_code,
+    check_one_amount,
     check_period,
     check_registration,
     check_subsidy,
@@ -252,16 +255,50 @@ HOUSING = Record(
     description="Une offre ou une aide au logement.",
 )
 
+REFERENT = Record(
+    (
+        Field("name", Text(), True, "Nom de la personne ou du service.", "Claire Martin"),
+        Field("email", Email(), False, "Adresse e-mail (publiée).", "aides@example.org"),
+        Field("phone", Phone(), False, "Téléphone (publié), entre guillemets.", "02 38 25 41 35"),
+    ),
+    model.Referent,
+    description="La personne à contacter au sujet de l'aide (publiée sur le site).",
+)
+
 AID = Record(
     (
         Field("title", Text(), True, "Nom de l'aide.", "Aide à l'installation"),
-        Field("who", Text(), False, "Qui peut en bénéficier.", "Médecins généralistes"),
+        Field("who", Text(), False, "Qui peut en bénéficier, en toutes lettres.", "Médecins"),
         Field("text", Text(), False, "Précisions."),
-        Field("amount", Text(), False, "Montant, tel qu'affiché.", "jusqu'à 15 000 €"),
+        Field(
+            "professions",
+            ListOf(ProfessionName()),
+            False,
+            "Professions concernées (liste de la référence) ; absente ou vide : toutes.",
+            ("médecin généraliste", "sage-femme"),
+        ),
+        Field(
+            "stages",
+            ListOf(Choice(model.AID_STAGES)),
+            False,
+            "Étapes du parcours concernées ; absente ou vide : toutes.",
+            ("interne", "installation"),
+        ),
+        Field(
+            "amount_eur",
+            Amount(),
+            False,
+            "Montant en euros (nombre), affiché à la française ; ou bien `amount`.",
+            15000,
+        ),
+        Field("amount", Text(), False, "Montant, tel qu'affiché (texte).", "jusqu'à 15 000 €"),
+        Field("funder", Text(), False, "Qui finance l'aide.", "Département du Loiret"),
         Field("url", Url(), False, "Lien vers le dispositif."),
+        Field("referent", REFERENT, False, "Personne à contacter."),
     ),
     model.Aid,
-    description="Une aide à l'installation.",
+    (check_one_amount,),
+    "Une aide à l'installation.",
 )
 
 WELCOMER = Record(
@@ -487,6 +524,13 @@ TERRITORY = Record(
             "en Loir-et-Cher",
         ),
         Field(
+            "region",
+            Choice(REGIONS),
+            False,
+            "Région, quand le code ne la donne pas (EPCI) : filtre de la liste nationale.",
+            "Centre-Val de Loire",
+        ),
+        Field(
             "intro",
             Markdown(),
             False,
@@ -557,7 +601,13 @@ PLACEMENT = Record(
     (
         Field("title", Text(), True, "Titre de l'offre.", "Remplacement de médecin généraliste"),
         Field("kind", Choice(model.PLACEMENT_KINDS), True, "Type d'offre.", "remplacement"),
-        Field("profession", Text(), True, "Profession recherchée.", "médecin généraliste"),
+        Field(
+            "profession",
+            ProfessionName(),
+            True,
+            "Profession recherchée (liste de la référence du contenu).",
+            "médecin généraliste",
+        ),
         Field("commune", Text(), True, "Commune.", "Vendôme"),
         Field("start", Date(), True, "Premier jour (AAAA-MM-JJ).", "2027-07-05"),
         Field(
@@ -582,6 +632,14 @@ PLACEMENT = Record(
         ),
         COORDINATES,
         photo_field("de l'offre (le cabinet, la maison de santé…)"),
+        Field(
+            "published",
+            Date(),
+            False,
+            "Date de mise en ligne (AAAA-MM-JJ) : la liste nationale montre les plus récentes "
+            "d'abord.",
+            "2027-05-02",
+        ),
     ),
     rules=(check_period,),
     description="L'en-tête (front matter) d'une offre de stage ou de remplacement : "
@@ -628,6 +686,14 @@ TABLES_START = "<!-- tables générées : PYTHONPATH=plugins python -m territori
 TABLES_END = "<!-- fin des tables générées -->"
 
 
+PROFESSIONS_INTRO = (
+    "`profession` (offres) et `professions` (aides) prennent l'une de ces professions de santé "
+    "(Code de la santé publique, quatrième partie, et spécialités médicales), écrite sous l'une "
+    "de ses formes, majuscules ou non ; le site affiche la première. Une faute de frappe "
+    "(« infirmièr ») arrête la construction avec la profession la plus proche."
+)
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -662,7 +728,8 @@ def reference_tables() -> str:
     for path, record in _sections(TERRITORY):
         lines += ["", f"#### `{path}` — {record.description}", "", *_table(record)]
     lines += ["", "### placements/*.md (en-tête)", "", *_table(PLACEMENT)]
-    lines += ["", "### pages/*.md (en-tête)", "", *_table(PAGE), "", TABLES_END]
+    lines += ["", "### pages/*.md (en-tête)", "", *_table(PAGE)]
+    lines += ["", "### Professions", "", PROFESSIONS_INTRO, "", reference_list(), "", TABLES_END]
     return "\n".join(lines)
 
 

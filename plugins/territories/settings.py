@@ -14,6 +14,8 @@ DEFAULTS = {
     # Where incremental builds keep their manifest and models; "" = beside the output folder
     # (output/ → .output-cache/).
     "TERRITORIES_CACHE_PATH": "",
+    # Build the Pagefind search index into output/pagefind/ after every build (search.py).
+    "TERRITORIES_SEARCH": True,
     # Where resized photos are kept, by the content hash of their source; "" = the cache
     # folder's images/. Several builds may share one (the tests do): a copy depends only on
     # its source's bytes.

@@ -18,6 +18,10 @@ WHITE = "#ffffff"
 # pages and the theme's assets share the root with them).
 RESERVED_PAGE_SLUGS = (
     "offres",
+    "aides",
+    "recherche",
+    "alertes",
+    "pagefind",
     "welcomers",
     "pack",
     "merci",
@@ -124,6 +128,14 @@ def check_subsidy(values: dict, at) -> None:
         at("subsidy_eur").error(
             f"la subvention ({subsidy} €) dépasse le prix ({price} €) ; "
             "elle doit être comprise entre 0 et le prix"
+        )
+
+
+def check_one_amount(values: dict, at) -> None:
+    """An aid gives its amount once: as a number (amount_eur) or as text (amount)."""
+    if values.get("amount_eur") is not None and values.get("amount") is not None:
+        at("amount").error(
+            "indiquez le montant une seule fois : `amount_eur` (nombre) ou `amount` (texte)"
         )
 
 

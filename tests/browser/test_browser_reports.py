@@ -44,3 +44,4 @@ def test_lighthouse_audits_landing_a_placement_welcomers_and_pack_of_each_territ
         assert mine[0] == f"/{slug}/" and mine[-2:] == [f"/{slug}/welcomers/", f"/{slug}/pack/"]
         (placement,) = [u for u in mine if "/offres/" in u]
         assert (output / placement.lstrip("/") / "index.html").is_file()
+    assert urls[-2:] == ["/offres/", "/recherche/"]

@@ -165,6 +165,8 @@ def page_kind(url: str) -> str:
     parts = [p for p in url.strip("/").split("/") if p]
     if not parts:
         return "accueil"
+    if parts[0] in ("offres", "aides", "recherche", "alertes"):
+        return f"{parts[0]} (national)"
     if len(parts) == 1:
         operator = ("a-propos", "mentions-legales", "confidentialite", "accessibilite")
         return "page de l'exploitant" if parts[0] in operator else "territoire (accueil)"
@@ -175,4 +177,4 @@ def page_kind(url: str) -> str:
         return "offres (filtre)" if tail[1] in ("metier", "type") else "offre"
     if tail[-1] == "merci":
         return "merci"
-    return tail[0] if tail[0] in ("welcomers", "pack") else "page libre"
+    return tail[0] if tail[0] in ("welcomers", "pack", "aides") else "page libre"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -476,3 +477,47 @@ def test_the_command_line_deploys_through_an_aws_endpoint(output, aws_endpoint):
     assert f"{len(SITE)} à envoyer ({len(SITE)} nouveaux" in dry.stdout
     assert real.returncode == 0, real.stderr
     assert s3.list_objects_v2(Bucket=BUCKET)["KeyCount"] == len(SITE)
+
+
+class FakeLambda:
+    """The Lambda API as the deploy uses it (moto would need Docker to run a function)."""
+
+    def __init__(self, report: dict):
+        self.report, self.invoked = report, []
+
+    def invoke(self, FunctionName, InvocationType):
+        self.invoked.append((FunctionName, InvocationType))
+        return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(self.report).encode())}
+
+
+@pytest.mark.parametrize(
+    ("extra", "announced"), [([], True), (["--no-announce"], False), (["--dry-run"], False)]
+)
+def test_the_deploy_announces_new_placements_after_the_upload(
+    aws, distribution_id, output, capsys, extra, announced
+):
+    template = {
+        "Parameters": {"DistributionId": {"Type": "String"}},
+        "Resources": {"SiteBucket": {"Type": "AWS::S3::Bucket"}},
+        "Outputs": {
+            "SiteBucketName": {"Value": {"Ref": "SiteBucket"}},
+            "DistributionId": {"Value": {"Ref": "DistributionId"}},
+            "AnnounceFunctionName": {"Value": "territoires-AnnounceFunction-1"},
+        },
+    }
+    aws.get("cloudformation").create_stack(
+        StackName="territoires",
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": "DistributionId", "ParameterValue": distribution_id}],
+    )
+    fake = FakeLambda({"subscribers": 4, "digests": 2, "placements_announced": 3})
+    aws._clients["lambda"] = fake
+
+    status = deploy.main(["--stack", "territoires", "--output", str(output), *extra], clients=aws)
+
+    assert status == 0
+    expected = [("territoires-AnnounceFunction-1", "RequestResponse")] if announced else []
+    assert fake.invoked == expected
+    if announced:
+        out = capsys.readouterr().out
+        assert "Alertes : 2 e-mail(s) pour 4 abonné(s) confirmé(s), 3 offre(s) annoncée(s)." in out

@@ -46,6 +46,7 @@ class Backend:
             raise AdminError(f"--store {spec} : attendu sqlite:CHEMIN ou dynamodb:TABLE")
 
     def _sqlite(self, path: Path, outbox: str | None) -> None:
+        from ..local_alerts import SQLiteAlerts
         from ..local_store import SQLiteStore
         from .queries import SQLiteAdmin
 
@@ -58,6 +59,7 @@ class Backend:
         self.var = path.parent
         self.outbox = Path(outbox) if outbox else path.parent / "outbox"
         self.admin = SQLiteAdmin(self.store, self.outbox)
+        self.alerts = SQLiteAlerts(self.store)
         self.new_mailer: Callable = lambda: mailer_from_env(self.outbox)
         self.policy = LOCAL_RETRY
         self.where = f"{path}"
@@ -66,6 +68,7 @@ class Backend:
         if not table:
             raise AdminError("--store dynamodb:TABLE, ou la variable TABLE_NAME, est nécessaire.")
         from ..aws import DynamoDBStore, SESMailer
+        from ..aws.dynamodb_alerts import DynamoDBAlerts
         from ..aws.welcome_dynamodb import DynamoDBWelcomeStore
         from .dynamodb import DynamoDBAdmin
 
@@ -74,6 +77,9 @@ class Backend:
         self.var = None
         self.outbox = Path(outbox) if outbox else None
         self.admin = DynamoDBAdmin(self.store)
+        # The alerts' own table (template.yaml's AlertsTable output), when named.
+        alerts_table = os.environ.get("ALERTS_TABLE")
+        self.alerts = DynamoDBAlerts(self.store, alerts_table) if alerts_table else None
         self.new_mailer = (lambda: OutboxMailer(self.outbox)) if outbox else SESMailer
         self.policy = RETRY_POLICY
         self.where = f"DynamoDB {table}"
@@ -120,19 +126,22 @@ def confirmed(count: int) -> bool:
 
 
 def cmd_erase(args) -> int:
-    """Erase every submission and registration sent with one address, their follow-ups and
-    the stored e-mails about them, after confirmation."""
+    """Erase every submission, registration and alert subscription sent with one address,
+    their follow-ups and the stored e-mails about them, after confirmation."""
     backend = Backend(args.store, args.outbox)
     found = backend.admin.with_email(args.email)
     registrations = backend.records.registrations_of(args.email)
-    if not found and not registrations:
-        print(f"Aucune demande ni inscription avec cette adresse dans {backend.where}.")
+    subscriptions = backend.alerts.count_of(args.email) if backend.alerts else 0
+    if not found and not registrations and not subscriptions:
+        print(f"Aucune demande, inscription ni alerte avec cette adresse dans {backend.where}.")
         return 0
-    print(f"{len(found)} demande(s) avec cette adresse dans {backend.where} :")
     if found:
+        print(f"{len(found)} demande(s) avec cette adresse dans {backend.where} :")
         print(report.summary_table([report.summary_of(s) for s in found], total=False))
     for r in registrations:
         print(f"inscription {r.id}  {r.territory}/{r.event}  {r.status}")
+    if subscriptions:
+        print(f"{subscriptions} alerte(s) e-mail (nouvelles offres) avec cette adresse.")
     if not args.yes:
         if not sys.stdin.isatty():
             print(
@@ -140,19 +149,22 @@ def cmd_erase(args) -> int:
                 file=sys.stderr,
             )
             return 2
-        if not confirmed(len(found) + len(registrations)):
+        if not confirmed(len(found) + len(registrations) + subscriptions):
             print("Rien n'a été effacé.")
             return 1
-    erased = backend.admin.erase(found, args.email)
+    erased = backend.admin.erase(found, args.email)  # also every e-mail job to the address
     more = backend.records.erase_email(args.email, [s.id for s in found])
     if backend.outbox is not None:  # the local .eml copies of the e-mails erased
         for key in more["keys"]:
             (backend.outbox / file_name(key)).unlink(missing_ok=True)
-    print(f"Effacé : {erased} demande(s) — " + ", ".join(s.id for s in found))
+    if found:
+        print(f"Effacé : {erased} demande(s) — " + ", ".join(s.id for s in found))
     print(
         f"Effacé aussi : {more['registrations']} inscription(s), {more['followups']} suivi(s), "
         f"{len(more['keys'])} e-mail(s)"
     )
+    if subscriptions:
+        print(f"Effacé : {backend.alerts.erase(args.email)} alerte(s) e-mail.")
     print(report.ERASE_NOTE)
     return 0
 

@@ -6,6 +6,9 @@
     correction                     GET  /api/{form}/correction
     action                         GET and POST /api/action: a signed link's page, its action
     digest                         every morning: the requests left without action, e-mailed
+    alert_subscription             POST /api/alert-subscription, GET/POST of its confirm link,
+                                   GET/POST /api/alert-unsubscribe (RFC 8058 one-click)
+    announce                       invoked by the deploy: digests of the new placements
     stream_mailer                  DynamoDB stream (new e-mail jobs) → SES, each job claimed
                                    before it is sent: one e-mail whatever the redeliveries
     sweeper                        every 5 minutes: every job due (retries with backoff, what
@@ -29,7 +32,7 @@ from collections.abc import Callable
 
 import boto3
 
-from .. import http
+from .. import alerts, http
 from ..app import App, Settings, utc_now
 from ..catalogue import Catalogue, load_catalogue
 from ..delivery import FAILED, RETRY, SENT, SKIPPED, deliver_job, send_due
@@ -44,6 +47,7 @@ from ..ports import (
     StoreUnavailable,
 )
 from ..submissions import adopt_legacy
+from .dynamodb_alerts import DynamoDBAlerts
 from .dynamodb_store import JOB_KIND, JOB_PREFIX, DynamoDBStore
 from .editor_store import DynamoDBSignInStore
 from .secrets import read_secret
@@ -106,6 +110,12 @@ def records() -> DynamoDBWelcomeStore:
 
 
 @functools.cache
+def alerts_store() -> DynamoDBAlerts:
+    """The alerts table of this container (ALERTS_TABLE), its jobs in the submissions table."""
+    return DynamoDBAlerts(store())
+
+
+@functools.cache
 def app() -> App:
     """The public functions' application; only they need (and may read) the token secret."""
     return App(
@@ -116,6 +126,8 @@ def app() -> App:
         settings=Settings.from_env(),
         followups=records(),
         registrations=records(),
+        # Only the alert functions are given the alerts table.
+        alerts=alerts_store() if os.environ.get("ALERTS_TABLE") else None,
     )
 
 
@@ -181,6 +193,7 @@ def reset() -> None:
         catalogue,
         store,
         records,
+        alerts_store,
         app,
         mailer,
         editor_keys,
@@ -249,6 +262,23 @@ def editor_sign_in(event: dict, context=None) -> dict:
 def editor_api(event: dict, context=None) -> dict:
     """/api/editor/{scope}/{proxy+}: what Decap CMS asks of GitHub, filtered."""
     return web.guarded(web.handle_api, event, editor_api_app())
+
+
+def alert_subscription(event: dict, context=None) -> dict:
+    """POST /api/alert-subscription and the links of the alert e-mails."""
+    return http.handle_alerts(event, app())
+
+
+def announce(event: dict | None = None, context=None) -> dict:
+    """Digests of the placements new since the last run (tools/deploy.py invokes it)."""
+    report = alerts.announce(app())
+    return {
+        "subscribers": report.subscribers,
+        "digests": report.digests,
+        "placements_announced": report.placements_announced,
+        "first_seen": report.first_seen,
+        "expired": report.expired,
+    }
 
 
 # --- E-mail delivery. -----------------------------------------------------------------------

@@ -106,7 +106,16 @@ def test_the_api_routes_are_the_contract_s(template):
     editor = {
         (m, "/api/editor/{scope}/{proxy+}") for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
     }
-    assert routes == posts | links | {("GET", "/api/{form}/correction")} | sign_in | editor
+    # The alerts: one POST to subscribe; the links of its e-mails show a page (GET) whose
+    # button POSTs, and RFC 8058's one-click unsubscribe is a POST to the same URL.
+    alert_links = {
+        (method, path)
+        for method in ("GET", "POST")
+        for path in ("/api/alert-subscription/confirm", "/api/alert-unsubscribe")
+    }
+    alerts = alert_links | {("POST", "/api/alert-subscription")}
+    correction = {("GET", "/api/{form}/correction")}
+    assert routes == posts | links | correction | sign_in | editor | alerts
 
 
 def test_the_api_is_throttled_and_cors_allows_the_idempotency_key(template):
@@ -586,7 +595,27 @@ def test_outputs_give_operators_what_they_need(template):
         "SiteBucketName",
         "SubmissionsTableName",
         "DeadLetterQueueUrl",
+        "AlertsTableName",
+        "AnnounceFunctionName",
     } <= set(template["Outputs"])
+
+
+def test_the_alert_functions_only_add_jobs_to_the_submissions_table(template):
+    for name in ("AlertSubscriptionFunction", "AnnounceFunction"):
+        function = template["Resources"][name]
+        on_submissions = [
+            s
+            for s in statements(template, function)
+            if s["Resource"] == {"Fn::GetAtt": ["SubmissionsTable", "Arn"]}
+        ]
+        # Jobs (puts in a transaction), and for the subscription the forms' counters (ADD).
+        allowed = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+        for statement in on_submissions:
+            action = statement["Action"]
+            assert ({action} if isinstance(action, str) else set(action)) <= allowed
+        assert function["Properties"]["Environment"]["Variables"]["ALERTS_TABLE"] == {
+            "Ref": "AlertsTable"
+        }
 
 
 def test_sam_translates_the_template(template, monkeypatch):

@@ -130,9 +130,9 @@ def test_past_placements_are_loaded_and_left_to_the_model_to_filter(tmp_path):
         tmp_path / "x",
         {
             "territory.yaml": MINIMAL,
-            "placements/passe.md": "---\ntitle: T\nkind: stage\nprofession: p\ncommune: c\n"
+            "placements/passe.md": "---\ntitle: T\nkind: stage\nprofession: infirmier\ncommune: c\n"
             "start: 2020-01-06\n---\n",
-            "placements/futur.md": "---\ntitle: T\nkind: stage\nprofession: p\ncommune: c\n"
+            "placements/futur.md": "---\ntitle: T\nkind: stage\nprofession: infirmier\ncommune: c\n"
             "start: 2030-01-07\n---\n",
         },
     )

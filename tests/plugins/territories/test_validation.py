@@ -333,18 +333,18 @@ TERRITORY_ERRORS = {
     # the welcome service
     "registration_without_id": (
         MINIMAL + EVENT + "    registration: {capacity: 10}\n",
-        f"{T}:10: events[0].id: un événement avec « registration » doit avoir un « id »",
+        f"{T}:10: events[1].id: un événement avec « registration » doit avoir un « id »",
     ),
     "capacity_zero": (
         MINIMAL + EVENT + "    id: atelier\n    registration: {capacity: 0}\n",
-        f"{T}:14: events[0].registration.capacity: doit être au moins 1 (trouvé 0)",
+        f"{T}:14: events[1].registration.capacity: doit être au moins 1 (trouvé 0)",
     ),
     "slot_ending_before_it_starts": (
         MINIMAL
         + EVENT
         + "    id: atelier\n    registration:\n      capacity: 2\n      slots:\n"
         + "        - {start: 2027-05-20T09:20:00+02:00, end: 2027-05-20T09:00:00+02:00}\n",
-        f"{T}:17: events[0].registration.slots[0].end: la fin (2027-05-20T09:00:00+02:00)",
+        f"{T}:17: events[1].registration.slots[1].end: la fin (2027-05-20T09:00:00+02:00)",
     ),
     "two_events_with_one_id": (
         MINIMAL
@@ -352,15 +352,15 @@ TERRITORY_ERRORS = {
         + "    id: atelier\n"
         + EVENT.removeprefix("events:\n")
         + "    id: atelier\n",
-        f"{T}:17: events[1].id: « atelier » est déjà utilisé par un autre élément de la liste",
+        f"{T}:17: events[2].id: « atelier » est déjà utilisé par un autre élément de la liste",
     ),
     "welcomer_siret_with_spaces": (
         MINIMAL + WELCOMER + "    siret: 732 829 320 00074\n",
-        f"{T}:14: welcomers[0].siret: « 732 829 320 00074 » n'est pas valide : 14 chiffres",
+        f"{T}:14: welcomers[1].siret: « 732 829 320 00074 » n'est pas valide : 14 chiffres",
     ),
     "welcomer_email": (
         MINIMAL + WELCOMER + "    email: claire-at-example.org\n",
-        f"{T}:14: welcomers[0].email: « claire-at-example.org » n'est pas une adresse e-mail",
+        f"{T}:14: welcomers[1].email: « claire-at-example.org » n'est pas une adresse e-mail",
     ),
     "vat_rate_over_100": (
         MINIMAL + PACK + "  vat_rate: 120\n",

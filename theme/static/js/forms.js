@@ -10,9 +10,9 @@
     });
   }
 
-  var LISTS = ["interests", "topics", "languages"];
+  var LISTS = ["interests", "topics", "languages", "professions", "territories"];
 
-  // The JSON body: interests, topics and languages as lists, consent as a boolean, quantity as an integer.
+  // The JSON body: interests, topics, languages (and an alert's professions, territories) as lists, consent as a boolean, quantity as an integer.
   function payload(form) {
     var data = {};
     new FormData(form).forEach(function (value, name) {
