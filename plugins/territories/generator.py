@@ -103,7 +103,7 @@ class TerritoriesGenerator(Generator):
         if not self.plan.folders:  # the loader says why: no folder, or no such territory
             loaded = load(self.territories_root, self.standalone)
         else:
-            loaded = load_some(self.territories_root, self.plan.reload)
+            loaded = load_some([self.plan.folders[slug] for slug in self.plan.reload])
         models = {t.slug: t for t in loaded}
         for slug in self.plan.folders:
             if slug not in models:
@@ -242,25 +242,25 @@ def folders_of(root: Path, only: str | None) -> dict[str, Path]:
     return {only: folders[only]} if only and only in folders else ({} if only else folders)
 
 
-def load_some(root: Path, slugs: list[str]) -> list:
-    """Load these territories, in two processes when there are many; every error reported."""
+def load_some(folders: list[Path]) -> list:
+    """Load these territory folders, in two processes when there are many; every error reported."""
     from .errors import ContentErrors
 
-    results = parallel.map_chunks(lambda chunk: _load_chunk(root, chunk), slugs)
+    results = parallel.map_chunks(_load_chunk, folders)
     errors = [e for _, found in results for e in found]
     if errors:
         raise BuildStopped(str(ContentErrors(sorted(errors, key=lambda e: (e.path, e.line)))))
     return [territory for territory, _ in results if territory is not None]
 
 
-def _load_chunk(root: Path, slugs: list[str]) -> list:
-    """[(territory or None, errors)] of each slug."""
-    from .loader import ContentErrors, load_territories
+def _load_chunk(folders: list[Path]) -> list:
+    """[(territory or None, errors)] of each folder."""
+    from .loader import ContentErrors, load_territory
 
     results = []
-    for slug in slugs:
+    for folder in folders:
         try:
-            results.append((load_territories(root, only=slug)[0], []))
+            results.append((load_territory(folder), []))
         except ContentErrors as found:
             results.append((None, found.errors))
     return results
