@@ -7,7 +7,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from jinja2 import FileSystemBytecodeCache
+from jinja2 import FileSystemBytecodeCache, nodes
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
@@ -177,6 +177,7 @@ class TerritoriesGenerator(Generator):
         slug = site.territory.slug
         known = self.known_outputs(slug)
         shared = site.shared()
+        self.env.fragment_cache = {}  # fragments are shared by one territory's pages only
         files = {}
         planned = territory_outputs(site)
         for output in planned:
@@ -184,6 +185,7 @@ class TerritoriesGenerator(Generator):
             files[output.save_as] = self.write(output.save_as, data, known)
         for rel, data in self.images_of(site):
             files[rel] = self.write(rel, data, known)
+        self.env.fragment_cache = None
         incremental.remove_stale(Path(self.output_path), self.cache.outputs(slug), files)
         return {"outputs": files, "sitemap": [o.url for o in planned if o.in_sitemap]}
 
@@ -273,9 +275,42 @@ class StripIndent(Extension):
         return INDENT.sub("\n", source)
 
 
+class FragmentCache(Extension):
+    """`{% cache key, … %}…{% endcache %}`: a fragment rendered once per territory, then reused.
+
+    Jinja's own fragment-cache example, kept in memory for one territory's pages only (the
+    generator empties it before each territory): the parts of a form or a card that are the
+    same on every page of a territory are rendered once instead of once per page. The key must
+    name everything the fragment shows besides the territory's and the site's settings.
+    Outside the territories' pages (the operator's pages) nothing is cached.
+    """
+
+    tags = frozenset({"cache"})
+
+    def __init__(self, environment):
+        super().__init__(environment)
+        environment.extend(fragment_cache=None)
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        key = parser.parse_tuple()
+        body = parser.parse_statements(("name:endcache",), drop_needle=True)
+        call = self.call_method("_cached", [key])
+        return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
+
+    def _cached(self, key, caller):
+        cache = self.environment.fragment_cache
+        if cache is None:
+            return caller()
+        if key not in cache:
+            cache[key] = caller()
+        return cache[key]
+
+
 def add_filters(generator) -> None:
     """Our Jinja filters, in every generator's environment (the operator pages use them too)."""
     generator.env.add_extension(StripIndent)
+    generator.env.add_extension(FragmentCache)
     # Compiled templates kept between builds: compiling them is most of a small rebuild.
     generator.env.bytecode_cache = bytecode_cache(generator)
     generator.env.filters.update(filters.FILTERS)

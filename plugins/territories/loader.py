@@ -9,6 +9,7 @@ Public API (used by the Pelican generator and the checker):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,12 +99,15 @@ def _folders(root: Path, only: str | None, errors: list[ContentError]) -> list[P
 
 def display(path: Path) -> str:
     """A path as editors see it: relative to the current directory when it is inside it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return str(path)
+    text = str(path)
+    if not path.is_absolute():
+        return text
+    # Plain string work: Path.relative_to costs more than loading the file (one call per file).
+    cwd = os.getcwd()
+    if text == cwd:
+        return "."
+    inside = text.startswith(cwd.rstrip(os.sep) + os.sep)
+    return text[len(cwd.rstrip(os.sep)) + 1 :] if inside else text
 
 
 def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | None:
