@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import pickle
 import re
+import time
 from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache, nodes
@@ -103,7 +105,10 @@ class TerritoriesGenerator(Generator):
         if not self.plan.folders:  # the loader says why: no folder, or no such territory
             loaded = load(self.territories_root, self.standalone)
         else:
-            loaded = load_some([self.plan.folders[slug] for slug in self.plan.reload])
+            # New pickles are written while loading: no manifest may vouch for them until saved.
+            if self.plan.reload:
+                self.cache.invalidate()
+            loaded = load_some(self.plan, self.cache)
         models = {t.slug: t for t in loaded}
         for slug in self.plan.folders:
             if slug not in models:
@@ -153,16 +158,25 @@ class TerritoriesGenerator(Generator):
         self.made_dirs: set[Path] = set()
         wanted = set(self.plan.render)
         rendered = [site for site in self.sites if site.territory.slug in wanted]
+        if rendered:
+            self.compile_templates()
         entries = dict(parallel.map_chunks(self.render_sites, rendered))
         entries[incremental.SHARED] = {"outputs": self.write_site_files(entries)}
         output = Path(self.output_path)
         for slug in self.plan.removed:
             incremental.remove_stale(output, self.cache.outputs(slug), {})
-        self.cache.save(self.keys, self.plan, self.models, entries)
+        self.cache.save(self.keys, self.plan, entries)
         if self.plan.reload or self.plan.render or self.plan.removed or not self.catalogue_ok():
             catalogue.write_catalogue(
                 self.territories, self.prefix_of, self.today, self.catalogue_path
             )
+
+    def compile_templates(self) -> None:
+        """Compile the theme's templates once, before forking: the workers inherit them."""
+        folder = Path(self.theme) / "templates"
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                self.env.get_template(path.relative_to(folder).as_posix())
 
     def catalogue_ok(self) -> bool:
         """The catalogue of the last build is still there (called when nothing changed)."""
@@ -176,12 +190,12 @@ class TerritoriesGenerator(Generator):
         """One territory's pages and images, written when changed; stale files removed."""
         slug = site.territory.slug
         known = self.known_outputs(slug)
-        shared = site.shared()
+        values = self.page_values(site.shared())
         self.env.fragment_cache = {}  # fragments are shared by one territory's pages only
         files = {}
         planned = territory_outputs(site)
         for output in planned:
-            data = self.render(output, shared)
+            data = self.render(output, values)
             files[output.save_as] = self.write(output.save_as, data, known)
         for rel, data in self.images_of(site):
             files[rel] = self.write(rel, data, known)
@@ -193,12 +207,14 @@ class TerritoriesGenerator(Generator):
         """Hashes of the files on disk, unless the output folder was wiped."""
         return {} if slug in self.plan.untrusted else self.cache.outputs(slug)
 
-    def render(self, output: Output, shared: dict) -> bytes:
+    def page_values(self, shared: dict) -> dict:
+        """The variables of every page of one territory: Pelican's context, then `shared`."""
+        return {**self.context, "localsiteurl": None, **shared}
+
+    def render(self, output: Output, values: dict) -> bytes:
         """A page's bytes, with the variables Pelican's writer would pass."""
-        values = dict(self.context, localsiteurl=None, output_file=output.save_as)
-        values.update(shared)
-        values.update(output.values, page_url=output.url)
-        return self.env.get_template(output.template).render(values).encode("utf-8")
+        page = {**values, **output.values, "output_file": output.save_as, "page_url": output.url}
+        return self.env.get_template(output.template).render(page).encode("utf-8")
 
     def write(self, rel: str, data: bytes, known: dict) -> str:
         path = Path(self.output_path)
@@ -215,10 +231,11 @@ class TerritoriesGenerator(Generator):
             urls += (entries.get(slug) or self.cache.entry(slug))["sitemap"]
         urls += [f"/{p.url}" for p in self.context.get("pages", [])]
         files = {}
+        values = self.page_values({})
         for output in home:
-            files[output.save_as] = self.write(output.save_as, self.render(output, {}), known)
+            files[output.save_as] = self.write(output.save_as, self.render(output, values), known)
         for name in ("sitemap.xml", "robots.txt"):
-            data = self.render(Output(f"/{name}", name, {"sitemap_urls": urls}), {})
+            data = self.render(Output(f"/{name}", name, {"sitemap_urls": urls}), values)
             files[name] = self.write(name, data, known)
         old = self.cache.outputs(incremental.SHARED)
         incremental.remove_stale(Path(self.output_path), old, files)
@@ -244,28 +261,46 @@ def folders_of(root: Path, only: str | None) -> dict[str, Path]:
     return {only: folders[only]} if only and only in folders else ({} if only else folders)
 
 
-def load_some(folders: list[Path]) -> list:
-    """Load these territory folders, in two processes when there are many; every error reported."""
+def load_some(plan: incremental.Plan, cache: incremental.Cache) -> list:
+    """Load the territories to reload, in two processes when there are many; each error reported.
+
+    Each process fingerprints the folders it loads when the plan left that to it, and stores
+    the pickled models in the cache; a worker sends back those same bytes (pickled once).
+    """
     from .errors import ContentErrors
 
-    results = parallel.map_chunks(_load_chunk, folders)
-    errors = [e for _, found in results for e in found]
+    now = time.time_ns()
+
+    def job(slugs: list[str]) -> list:
+        return [_load_one(slug, plan, cache, now) for slug in slugs]
+
+    results = parallel.map_chunks(job, plan.reload)
+    errors = [e for _, _, found in results for e in found]
     if errors:
         raise BuildStopped(str(ContentErrors(sorted(errors, key=lambda e: (e.path, e.line)))))
-    return [territory for territory, _ in results if territory is not None]
+    territories = []
+    for territory, fingerprint, _ in results:
+        territory = pickle.loads(territory) if isinstance(territory, bytes) else territory
+        plan.fingerprints[territory.slug] = fingerprint
+        territories.append(territory)
+    return territories
 
 
-def _load_chunk(folders: list[Path]) -> list:
-    """[(territory or None, errors)] of each folder."""
+def _load_one(slug: str, plan: incremental.Plan, cache: incremental.Cache, now: int) -> tuple:
+    """(territory, or its pickle from a worker, or None; fingerprint; errors) of one folder."""
     from .loader import ContentErrors, load_territory
 
-    results = []
-    for folder in folders:
-        try:
-            results.append((load_territory(folder), []))
-        except ContentErrors as found:
-            results.append((None, found.errors))
-    return results
+    folder = plan.folders[slug]
+    fingerprint = plan.fingerprints.get(slug) or incremental.fingerprint(
+        folder, cache.entry(slug).get("files", {}), now
+    )
+    try:
+        territory = load_territory(folder)
+    except ContentErrors as found:
+        return None, fingerprint, found.errors
+    data = pickle.dumps(territory, protocol=5)
+    cache.store_model(slug, data)
+    return (data if parallel.in_worker() else territory), fingerprint, []
 
 
 class StripIndent(Extension):
@@ -311,6 +346,9 @@ def add_filters(generator) -> None:
     """Our Jinja filters, in every generator's environment (the operator pages use them too)."""
     generator.env.add_extension(StripIndent)
     generator.env.add_extension(FragmentCache)
+    # Templates do not change during a build (each build, --autoreload's too, makes a new
+    # environment): no stat of each template and its parents at every page.
+    generator.env.auto_reload = False
     # Compiled templates kept between builds: compiling them is most of a small rebuild.
     generator.env.bytecode_cache = bytecode_cache(generator)
     generator.env.filters.update(filters.FILTERS)

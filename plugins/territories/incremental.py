@@ -145,8 +145,13 @@ class Cache:
         now = time.time_ns()
         for slug, folder in folders.items():
             entry = self.entry(slug)
-            plan.fingerprints[slug] = fingerprint(folder, entry.get("files", {}), now)
-            fresh = same_content and entry.get("digest") == plan.fingerprints[slug][0]
+            if not (same_content and entry.get("digest")):
+                # Reloaded whatever its files: the worker that loads it takes its fingerprint
+                # (a cold build reads each file once, on both cores).
+                fresh = False
+            else:
+                plan.fingerprints[slug] = fingerprint(folder, entry.get("files", {}), now)
+                fresh = entry["digest"] == plan.fingerprints[slug][0]
             if not (fresh and (self.folder / f"{slug}.pickle").is_file()):
                 plan.reload.append(slug)
             if full_render or not self.sentinel_ok(slug):
@@ -166,15 +171,18 @@ class Cache:
     def load_model(self, slug: str):
         return pickle.loads((self.folder / f"{slug}.pickle").read_bytes())
 
+    def store_model(self, slug: str, data: bytes) -> None:
+        """Keep a reloaded territory's pickled model (written by the process that loaded it)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / f"{slug}.pickle").write_bytes(data)
+
     def invalidate(self) -> None:
         """Forget the manifest before writing: a build that fails halfway leaves no stale hashes."""
         (self.folder / MANIFEST).unlink(missing_ok=True)
 
-    def save(self, keys, plan: Plan, models: dict, entries: dict[str, dict]) -> None:
-        """Record this build: fingerprints, outputs, and the models of reloaded territories."""
+    def save(self, keys, plan: Plan, entries: dict[str, dict]) -> None:
+        """Record this build: fingerprints and outputs (reloaded models are already stored)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        for slug in plan.reload:
-            (self.folder / f"{slug}.pickle").write_bytes(pickle.dumps(models[slug], protocol=5))
         for slug in plan.removed:
             (self.folder / f"{slug}.pickle").unlink(missing_ok=True)
         territories = {

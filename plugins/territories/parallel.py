@@ -13,11 +13,19 @@ from concurrent.futures import ProcessPoolExecutor
 MIN_ITEMS = 4
 
 _job: Callable | None = None  # set in the parent just before forking, read by the children
+_worker = False  # true in a forked worker: what it returns is pickled back to the parent
 
 
 def _run(chunk: list) -> list:
     """A worker's share (module-level: the executor pickles the function it calls)."""
+    global _worker
+    _worker = True
     return _job(chunk)
+
+
+def in_worker() -> bool:
+    """Whether this code runs in a worker process (its results travel pickled)."""
+    return _worker
 
 
 def cores() -> int:
