@@ -62,8 +62,11 @@ class App:
     token_key: bytes  # Fernet key (URL-safe base64) sealing correction tokens
     clock: Callable[[], dt.datetime] = utc_now
     settings: Settings = field(default_factory=Settings)
-    # Locally, wakes the delivery worker; on AWS the table's stream feeds the mailer instead.
+    # Told of each new non-spam submission (tests, metrics).
     on_stored: Callable[[Submission], None] | None = None
+    # Called after a transaction that enqueued e-mail jobs: locally, wakes the delivery worker
+    # (which also polls); on AWS the table's stream feeds the mailer instead.
+    wake_delivery: Callable[[], None] | None = None
 
 
 def token_key_from_env(env: Mapping[str, str] = os.environ) -> bytes:

@@ -12,11 +12,12 @@ import unicodedata
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 
 from .catalogue import TerritoryInfo
+from .delivery import message_id, new_job
 from .matching import best_welcomers
-from .ports import PACK_ORDER, Submission
+from .ports import PACK_ORDER, EmailJob, Submission
 from .rendering import render
 
 NOTIFY = "notify"
@@ -45,6 +46,11 @@ LABELS = {
     "message": "Message",
 }
 ENCODED_WORD_START = re.compile(r"=\s*\?")
+
+
+def job_key(submission_id: str, kind: str) -> str:
+    """The e-mail job key of one of a submission's messages: `<submission id>/<kind>`."""
+    return f"{submission_id}/{kind}"
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -97,7 +103,7 @@ def _new_message(submission: Submission, kind: str, subject: str, mail_from: str
     message["From"] = sender
     message["Subject"] = header_text(subject, 250)
     message["Date"] = format_datetime(submission.received_at)
-    message["Message-ID"] = make_msgid(domain=sender.domain or None)
+    message["Message-ID"] = message_id(job_key(submission.id, kind), sender.domain or None)
     message["X-Submission-Id"] = header_text(submission.id)
     message["X-Forms-Message"] = kind  # NOTIFY or ACKNOWLEDGEMENT: lets outbox readers sort
     return message
@@ -183,3 +189,23 @@ def compose(
     """The messages of a submission named in `kinds` (default: both), by name."""
     context = _context(submission, territory)  # matching runs once for both messages
     return {kind: BUILDERS[kind](submission, territory, mail_from, context) for kind in kinds}
+
+
+def submission_jobs(
+    submission: Submission,
+    territory: TerritoryInfo,
+    mail_from: str,
+    kinds: tuple[str, ...] = MESSAGES,
+) -> list[EmailJob]:
+    """The e-mail jobs of a submission, stored with it (forms.delivery)."""
+    messages = compose(submission, territory, mail_from, kinds)
+    return [
+        new_job(
+            job_key(submission.id, kind),
+            message,
+            record=submission.id,
+            now=submission.received_at,
+            expires_at=submission.expires_at,
+        )
+        for kind, message in messages.items()
+    ]

@@ -13,12 +13,15 @@ import argparse
 import base64
 import dataclasses
 import datetime as dt
+import io
 import json
 import logging
 import mimetypes
 import os
 import posixpath
 import secrets
+import socket
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,7 +40,18 @@ from .worker import DeliveryWorker
 log = logging.getLogger("forms")
 ROUTES = {"/api/welcomer-request": WELCOMER_REQUEST, "/api/pack-order": PACK_ORDER}
 TOO_LARGE = "Le formulaire envoyé est trop volumineux (32 Ko au maximum)."
+BAD_LENGTH = "En-tête Content-Length invalide."
+TOO_SLOW = "La requête est arrivée trop lentement : réessayez."
+NOT_ALLOWED = "Méthode non acceptée."
 MAX_READ_BYTES = 1024 * 1024  # larger bodies are refused unread (API Gateway caps at 10 MB)
+# A request's headers, and then its body, must arrive within these (an idle keep-alive
+# connection is closed after HEADER_TIMEOUT too): a client that stalls, or announces more bytes
+# than it sends, never holds a thread for longer.
+HEADER_TIMEOUT = 10.0
+BODY_TIMEOUT = 10.0
+MAX_THREADS = 64  # requests handled at once; the next connections wait in the listen backlog
+LISTEN_BACKLOG = 1024  # connections the kernel keeps waiting (capped by net.core.somaxconn)
+JSON_TYPE = "application/json; charset=utf-8"
 EXTRA_TYPES = {
     ".ics": "text/calendar",
     ".webmanifest": "application/manifest+json",
@@ -118,6 +132,54 @@ def build_event(method: str, target: str, headers, body: bytes, client: str) -> 
     }
 
 
+class DeadlineReader(io.RawIOBase):
+    """The socket's bytes, refused after `deadline` (time.monotonic()): a total time limit,
+    not merely one per read — a client trickling a byte every few seconds is cut off too."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("read deadline passed")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
+
+
+class LocalHTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer with a real listen backlog and a bounded number of threads."""
+
+    # Read by server_activate() inside __init__: setting it on an instance afterwards (as the
+    # first release did) left the default of 5, and simultaneous clients timed out.
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def __init__(self, address, handler, max_threads: int | None = None):
+        self._slots = threading.BoundedSemaphore(max_threads or MAX_THREADS)
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        """Start a thread when one of the slots is free; until then, accept no more."""
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 @dataclass
 class Site:
     """What the request handler needs: the static root and the forms app."""
@@ -134,57 +196,82 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "territoires-local"
     site: Site  # set on the subclass made by make_server
 
-    def do_GET(self):
-        self._route("GET")
+    def setup(self):
+        super().setup()
+        self.rfile.close()  # the stock reader, replaced by one with a total time limit
+        self.reader = DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self.reader)
 
-    def do_HEAD(self):
-        self._route("HEAD")
+    def handle_one_request(self):
+        """One request, its headers within HEADER_TIMEOUT of the wait's start."""
+        self.reader.deadline = time.monotonic() + HEADER_TIMEOUT
+        super().handle_one_request()
 
-    def do_POST(self):
-        self._route("POST")
+    def __getattr__(self, name: str):
+        # Every method reaches _route (BaseHTTPRequestHandler looks up do_<METHOD>): /api/
+        # answers 405 in JSON, as API Gateway does, instead of an HTML 501.
+        if name.startswith("do_") and name[3:].isascii() and name[3:].isalpha():
+            return lambda: self._route(name[3:].upper())
+        raise AttributeError(name)
 
     def _route(self, method: str) -> None:
         path = urlsplit(self.path).path
         form = ROUTES.get(path.removesuffix("/correction").rstrip("/"))
+        if method not in ("GET", "HEAD", "POST") and self._has_body():
+            self.close_connection = True  # its unread body must not be taken for a request
         if form is not None:
             self._api(method, form)
         elif path.startswith("/api/"):
-            self._send(
-                404,
-                {"content-type": "application/json; charset=utf-8"},
-                b'{"errors": {"body": "Adresse inconnue."}}',
-                method,
-            )
-        elif method == "POST":
+            self._json(404, {"errors": {"body": "Adresse inconnue."}}, method)
+        elif method not in ("GET", "HEAD"):
             self._send(
                 405,
                 {"allow": "GET, HEAD", "content-type": "text/plain; charset=utf-8"},
-                "Méthode non acceptée.\n".encode(),
+                f"{NOT_ALLOWED}\n".encode(),
                 method,
             )
         else:
             self._static(path, method)
 
+    def _has_body(self) -> bool:
+        return bool(self.headers.get("transfer-encoding")) or self.headers.get(
+            "content-length", "0"
+        ) not in ("", "0")
+
+    def _json(self, status: int, data: dict, method: str, headers: dict | None = None) -> None:
+        body = json.dumps(data, ensure_ascii=False).encode()
+        self._send(status, {"content-type": JSON_TYPE, **(headers or {})}, body, method)
+
+    def _refuse(self, status: int, message: str) -> None:
+        """A JSON error, then close: what is left of the request must not be read as another."""
+        self._json(status, {"errors": {"body": message}}, "POST")
+        self.close_connection = True
+
     def _read_body(self) -> bytes | None:
-        """The request body, or None after answering 411/413 when it cannot be read."""
+        """The request body, or None after answering 400/408/411/413 when it cannot be read."""
         if self.headers.get("transfer-encoding"):
-            self._send(
-                411,
-                {"content-type": "text/plain; charset=utf-8"},
-                b"Content-Length required.\n",
-                "POST",
-            )
-            self.close_connection = True
+            self._refuse(411, "En-tête Content-Length nécessaire.")
             return None
-        length = self.headers.get("content-length") or "0"
-        if not length.isascii() or not length.isdigit() or int(length) > MAX_READ_BYTES:
-            body = json.dumps({"errors": {"body": TOO_LARGE}}, ensure_ascii=False)
-            self._send(
-                413, {"content-type": "application/json; charset=utf-8"}, body.encode(), "POST"
-            )
-            self.close_connection = True  # the unread body must not be taken for a request
+        lengths = self.headers.get_all("content-length") or ["0"]
+        if len(lengths) > 1:  # two lengths: which one a proxy believed is anyone's guess
+            self._refuse(400, BAD_LENGTH)
             return None
-        return self.rfile.read(int(length))
+        length = lengths[0].strip()
+        if not length.isascii() or not length.isdigit():
+            self._refuse(400, BAD_LENGTH)
+            return None
+        if int(length) > MAX_READ_BYTES:
+            self._refuse(413, TOO_LARGE)
+            return None
+        self.reader.deadline = time.monotonic() + BODY_TIMEOUT
+        try:
+            body = self.rfile.read(int(length))
+        except (TimeoutError, OSError):
+            body = None
+        if body is None or len(body) < int(length):  # stalled, or closed before the end
+            self._refuse(408, TOO_SLOW)
+            return None
+        return body
 
     def _api(self, method: str, form: str) -> None:
         body = self._read_body() if method == "POST" else b""
@@ -238,6 +325,8 @@ class Handler(BaseHTTPRequestHandler):
         return file if file is not None and file.is_file() else None
 
     def _send(self, status: int, headers: dict, data: bytes, method: str) -> None:
+        # The reads' deadline may have left the socket a tiny timeout: writing gets its own.
+        self.connection.settimeout(HEADER_TIMEOUT)
         self.send_response(status)
         for name, value in headers.items():
             if name.lower() != "content-length":
@@ -262,14 +351,12 @@ class LocalServer:
         self.store = SQLiteStore(var / "submissions.sqlite3")
         self.mailer = mailer_from_env(var / "outbox")
         settings = Settings.from_env()
-        self.worker = DeliveryWorker(catalogue, self.store, self.mailer, settings.mail_from)
+        self.worker = DeliveryWorker(self.store, self.mailer, catalogue, settings.mail_from)
         self.app = App(
-            catalogue, self.store, token_key(var), settings=settings, on_stored=self.worker.submit
+            catalogue, self.store, token_key(var), settings=settings, wake_delivery=self.worker.wake
         )
         handler = type("BoundHandler", (Handler,), {"site": Site(Path(root), self.app)})
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        self.httpd.daemon_threads = True
-        self.httpd.request_queue_size = 128
+        self.httpd = LocalHTTPServer((host, port), handler)
         if not settings.site_url:  # links in e-mails point at this server
             self.app.settings = dataclasses.replace(settings, site_url=self.url.rstrip("/"))
 
@@ -285,6 +372,8 @@ class LocalServer:
 
     def serve_forever(self) -> None:
         self.store.purge_expired(dt.datetime.now(dt.UTC))
+        if isinstance(self.mailer, OutboxMailer):
+            self.mailer.clean_partial()  # left by a crash mid-write
         self.worker.start()
         self.httpd.serve_forever()
 

@@ -1,4 +1,9 @@
-"""Accepting a submission: validate, price, store. Sending is `forms.delivery`'s job."""
+"""Accepting a submission: validate, price, compose its e-mails, store both at once.
+
+Sending is `forms.delivery`'s job: the submission and its e-mail jobs are one transaction, so
+an accepted submission always has its e-mails queued, and an e-mail never leaves for a
+submission that was not stored.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,16 @@ import secrets
 from dataclasses import dataclass
 
 from .app import App
-from .ports import EMAIL_PENDING, EMAIL_SPAM, PACK_ORDER, DuplicateSubmission, Submission
+from .catalogue import Catalogue
+from .emails import MESSAGES, submission_jobs
+from .ports import (
+    EMAIL_PENDING,
+    EMAIL_SPAM,
+    PACK_ORDER,
+    DuplicateSubmission,
+    Submission,
+    SubmissionStore,
+)
 from .pricing import price_order
 from .validation import Valid, validate
 
@@ -69,8 +83,11 @@ def accept(app: App, form: str, data: dict, idempotency_key: str | None = None) 
     now = app.clock()
     valid = validate(form, data, app.catalogue, now, app.settings.min_fill_ms)
     submission = build_submission(valid, now, idempotency_key)
+    jobs = (
+        [] if valid.spam else submission_jobs(submission, valid.territory, app.settings.mail_from)
+    )
     try:
-        app.store.add(submission)
+        app.store.add(submission, jobs)
     except DuplicateSubmission as duplicate:
         log.info(
             "retry of submission %s (same idempotency key): not stored again", duplicate.first.id
@@ -85,4 +102,31 @@ def accept(app: App, form: str, data: dict, idempotency_key: str | None = None) 
     )
     if not valid.spam and app.on_stored is not None:
         app.on_stored(submission)
+    if jobs and app.wake_delivery is not None:
+        app.wake_delivery()
     return Receipt(submission)
+
+
+def adopt_legacy(
+    store: SubmissionStore, catalogue: Catalogue, mail_from: str, limit: int = 100
+) -> int:
+    """Give the jobs they lack to submissions stored before e-mail jobs existed.
+
+    Only the messages not yet sent are composed. A submission whose territory left the
+    catalogue cannot be composed: it is set aside as failed, and never blocks the others.
+    Returns how many submissions were handled.
+    """
+    handled, seen = 0, set()
+    while batch := [s for s in store.legacy_pending(limit) if s.id not in seen]:
+        for submission in batch:
+            seen.add(submission.id)
+            territory = catalogue.get(submission.territory)
+            if territory is None:
+                reason = "territory missing from the catalogue"
+                store.adopt(submission, [], failure=reason)
+                log.error("EMAIL_JOB_FAILED %s/*: %s", submission.id, reason)
+                continue
+            missing = tuple(k for k in MESSAGES if k not in submission.emails_sent)
+            store.adopt(submission, submission_jobs(submission, territory, mail_from, missing))
+        handled += len(batch)
+    return handled

@@ -6,12 +6,14 @@ import base64
 import copy
 import datetime as dt
 import json
+from email import message_from_bytes
 from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from urllib.parse import urlencode
 
 from forms.http import handle
-from forms.ports import PACK_ORDER, WELCOMER_REQUEST, MailError
+from forms.ports import PACK_ORDER, WELCOMER_REQUEST, EmailJob, MailError
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "tests" / "events"
@@ -34,17 +36,21 @@ class Clock:
 
 
 class RecordingMailer:
-    """Keeps the messages it is given; fails the next `failures` sends with MailError."""
+    """Keeps the jobs it is given (and their messages, parsed); fails the next `failures` sends
+    with MailError (`permanent` ones when told)."""
 
-    def __init__(self, failures: int = 0):
+    def __init__(self, failures: int = 0, permanent: bool = False):
+        self.jobs: list[EmailJob] = []
         self.messages: list[EmailMessage] = []
         self.failures = failures
+        self.permanent = permanent
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, job: EmailJob) -> None:
         if self.failures:
             self.failures -= 1
-            raise MailError("mail service unavailable")
-        self.messages.append(message)
+            raise MailError("mail service unavailable", permanent=self.permanent)
+        self.jobs.append(job)
+        self.messages.append(message_from_bytes(job.message, policy=default))
 
 
 def load_event(name: str) -> dict:

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
 import json
 import os
 import pty
+import sqlite3
 import subprocess
 import sys
+from email import message_from_bytes
 
 import pytest
 from forms.admin.cli import main
 from forms.admin.queries import PARIS
 from forms.catalogue import load_catalogue
+from forms.delivery import deliver_job
+from forms.local_store import SQLiteStore
+from forms.mailers import OutboxMailer, SMTPMailer
 from forms.ports import EMAIL_PENDING, EMAIL_SENT, PACK_ORDER, WELCOMER_REQUEST
 from forms.submissions import accept
-from formskit import ROOT, sample_fields
+from forms.worker import DeliveryWorker
+from formskit import ROOT, RecordingMailer, sample_fields
+
+from tools.local_site import wait_until
 
 
 @pytest.fixture
@@ -75,13 +84,22 @@ def test_list_filters_by_territory_and_form(forms_app, store_spec, capsys):
     assert order.id in out and welcomer.id not in out and other.id not in out
 
 
+def send_jobs_of(app, submission, mailer):
+    """Send one submission's e-mails now (its jobs only)."""
+    for job in app.store.jobs_of(submission.id):
+        deliver_job(app.store, mailer, job.key, "test", app.clock())
+
+
 def test_list_shows_status_but_no_personal_data(forms_app, sqlite_store, store_spec, capsys):
     sent = submit(forms_app)
-    sqlite_store.record_email(sent.id, ["notify", "acknowledgement"], EMAIL_SENT)
+    send_jobs_of(forms_app, sent, RecordingMailer())
     pending = submit(forms_app)
+    failed = submit(forms_app)
+    send_jobs_of(forms_app, failed, RecordingMailer(failures=1, permanent=True))
     _, out, _ = run(capsys, "list", "--store", store_spec)
     lines = {line.split()[0]: line for line in out.splitlines()[1:-1]}
     assert "envoyés" in lines[sent.id] and "en attente" in lines[pending.id]
+    assert "en échec" in lines[failed.id]
     for value in (sent.fields["email"], sent.fields["last_name"], sent.fields["phone"]):
         assert value not in out
 
@@ -165,9 +183,45 @@ def test_erase_deletes_every_submission_of_the_address_whatever_its_case(
     assert sqlite_store.get(first.id) is None and sqlite_store.get(second.id) is None
     assert sqlite_store.get(someone_else.id) is not None
     assert [p.name.split("-notify")[0] for p in outbox.iterdir()] == [someone_else.id]
+    assert sqlite_store.jobs_of(first.id) == [] and sqlite_store.jobs_of(second.id) == []
+    assert len(sqlite_store.jobs_of(someone_else.id)) == 2
     # The idempotency key went with the row: the same key is free again.
     again = submit(forms_app, key="essai-1")
     assert again.id != first.id
+
+
+def test_erase_covers_the_emails_jobs_and_their_outbox_files(
+    forms_app, sqlite_store, store_spec, outbox, capsys
+):
+    mine = submit(forms_app)
+    send_jobs_of(forms_app, mine, OutboxMailer(outbox))
+    assert len(list(outbox.glob("*.eml"))) == 2
+    other = submit(forms_app, email="paul.durand@example.org")
+    # An e-mail of another flow addressed to the same person, about another record.
+    [stray] = sqlite_store.jobs_of(other.id)[:1]
+    stray.key, stray.record, stray.recipients = (
+        "alert/s-1/abc",
+        "s-1",
+        ["claire.martin@example.org"],
+    )
+    sqlite_store.enqueue([stray])
+    status, _, _ = run(
+        capsys,
+        "erase",
+        mine.fields["email"],
+        "--store",
+        store_spec,
+        "--outbox",
+        str(outbox),
+        "--yes",
+    )
+    assert status == 0
+    assert sqlite_store.jobs_of(mine.id) == [] and sqlite_store.get_job(stray.key) is None
+    assert list(outbox.glob("*.eml")) == []
+    assert len(sqlite_store.jobs_of(other.id)) == 2
+    with sqlite3.connect(sqlite_store.path) as db:
+        dump = "\n".join(db.iterdump())
+    assert "claire.martin" not in dump.lower()
 
 
 def test_erase_without_a_terminal_nor_yes_erases_nothing(forms_app, sqlite_store, store_spec):
@@ -232,12 +286,8 @@ def test_erase_of_an_unknown_address_says_so(forms_app, store_spec, capsys):
 # --- resend ---------------------------------------------------------------------------------
 
 
-def test_resend_sends_pending_emails_once_through_the_outbox(
-    forms_app, sqlite_store, store_spec, outbox, catalogue_path, capsys
-):
-    pending = [submit(forms_app), submit(forms_app, PACK_ORDER)]
-    spam = submit(forms_app, website="http://spam.example")
-    argv = [
+def resend_args(store_spec, outbox, catalogue_path, *extra) -> list[str]:
+    return [
         "resend",
         "--store",
         store_spec,
@@ -245,9 +295,18 @@ def test_resend_sends_pending_emails_once_through_the_outbox(
         str(outbox),
         "--catalogue",
         str(catalogue_path),
+        *extra,
     ]
+
+
+def test_resend_sends_pending_emails_once_through_the_outbox(
+    forms_app, sqlite_store, store_spec, outbox, catalogue_path, capsys
+):
+    pending = [submit(forms_app), submit(forms_app, PACK_ORDER)]
+    spam = submit(forms_app, website="http://spam.example")
+    argv = resend_args(store_spec, outbox, catalogue_path)
     status, out, _ = run(capsys, *argv)
-    assert status == 0 and "2 envoyée(s)" in out
+    assert status == 0 and "4 e-mail(s) envoyé(s)" in out
     assert sorted(p.name.split("-", 2)[2].split("-")[0] for p in outbox.iterdir()) == sorted(
         ["acknowledgement", "notify"] * 2
     )
@@ -264,18 +323,92 @@ def test_resend_keeps_a_submission_pending_when_the_mail_fails(
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("")  # the outbox cannot be created: every send fails
     submission = submit(forms_app)
-    status, out, _ = run(
-        capsys,
-        "resend",
-        "--store",
-        store_spec,
-        "--outbox",
-        str(blocked),
-        "--catalogue",
-        str(catalogue_path),
-    )
-    assert status == 1 and "toujours en attente" in out
+    status, out, _ = run(capsys, *resend_args(store_spec, blocked, catalogue_path))
+    assert status == 1 and "2 toujours en attente" in out
     assert sqlite_store.get(submission.id).email_status == EMAIL_PENDING
+
+
+def test_failed_lists_the_undeliverable_emails_and_resend_failed_sends_them_once(
+    forms_app, sqlite_store, store_spec, outbox, catalogue_path, capsys
+):
+    submission = submit(forms_app)
+    send_jobs_of(forms_app, submission, RecordingMailer(failures=2, permanent=True))
+    status, out, _ = run(capsys, "failed", "--store", store_spec)
+    assert status == 0 and f"{submission.id}/notify" in out and "2 e-mail(s) en échec" in out
+    assert "mail service unavailable" in out and submission.fields["email"] not in out
+    status, out, _ = run(capsys, *resend_args(store_spec, outbox, catalogue_path))
+    assert "Aucun e-mail en attente." in out  # failed ones wait for --failed
+    status, out, _ = run(capsys, *resend_args(store_spec, outbox, catalogue_path, "--failed"))
+    assert status == 0 and "2 e-mail(s) en échec remis en file" in out
+    assert "2 e-mail(s) envoyé(s)" in out and len(list(outbox.glob("*.eml"))) == 2
+    assert sqlite_store.failed_jobs() == []
+    _, out, _ = run(capsys, "failed", "--store", store_spec)
+    assert "Aucun e-mail en échec." in out
+
+
+def test_resend_racing_the_servers_worker_sends_each_email_once(
+    forms_app, sqlite_store, store_spec, catalogue, catalogue_path, tmp_path
+):
+    from aiosmtpd.controller import Controller
+
+    from tools.local_site import free_port
+
+    received: list[str] = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            await asyncio.sleep(0.02)  # a real server's pace: both senders overlap
+            received.append(message_from_bytes(envelope.content)["Message-ID"])
+            return "250 OK"
+
+    controller = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        for _ in range(40):
+            submit(forms_app)
+        worker = DeliveryWorker(
+            SQLiteStore(sqlite_store.path), SMTPMailer("127.0.0.1", controller.port)
+        )
+        admin = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "forms.admin",
+                *resend_args(store_spec, tmp_path / "o", catalogue_path),
+            ],
+            env={
+                **os.environ,
+                "PYTHONPATH": str(ROOT / "functions"),
+                "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(controller.port),
+            },
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert wait_until(lambda: received, timeout=30)  # the resend is under way…
+        worker.start()  # …when the server's worker starts on the same backlog
+        out, _ = admin.communicate(timeout=120)
+        assert worker.wait_idle(60)
+        worker.stop()
+    finally:
+        controller.stop()
+    assert len(received) == 80 and len(set(received)) == 80, out
+    by_resend = int(out.split(" e-mail(s) envoyé(s)")[0].split()[-1])
+    assert 0 < by_resend < 80  # both sent part of the backlog
+    assert all(s.email_status == EMAIL_SENT for s in sqlite_store.all())
+
+
+def test_resend_gives_first_release_rows_their_emails_and_sets_aside_a_territory_gone(
+    tmp_path, outbox, catalogue_path, capsys
+):
+    from test_forms_delivery import first_release_db
+
+    path = tmp_path / "old.sqlite3"
+    first_release_db(path, [("disparu", "pending", []), ("loiret", "pending", ["notify"])])
+    status, out, _ = run(capsys, *resend_args(f"sqlite:{path}", outbox, catalogue_path))
+    assert status == 0 and "1 e-mail(s) envoyé(s)" in out
+    _, out, _ = run(capsys, "failed", "--store", f"sqlite:{path}")
+    assert "/*" in out and "territory missing from the catalogue" in out
 
 
 # --- expiring -------------------------------------------------------------------------------

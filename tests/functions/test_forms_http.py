@@ -359,7 +359,7 @@ def test_a_person_taking_their_time_is_not_spam(forms_app, sqlite_store, delay_m
 
 
 class BrokenStore:
-    def add(self, submission):
+    def add(self, submission, jobs=()):
         raise StoreUnavailable("disk full")
 
 
@@ -397,7 +397,7 @@ def test_the_clock_decides_which_months_are_past(forms_app, clock):
 
 
 class BuggyStore:
-    def add(self, submission):
+    def add(self, submission, jobs=()):
         raise RuntimeError("bug with a secret inside")
 
 

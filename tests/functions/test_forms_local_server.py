@@ -6,20 +6,22 @@ import http.client
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from email import message_from_bytes
 from email.policy import default
 from urllib.parse import urlencode
 
 import pytest
 from forms import outbox
-from forms.delivery import deliver
+from forms.delivery import send_due
 from forms.mailers import OutboxMailer
 from forms.ports import PACK_ORDER, WELCOMER_REQUEST
 from formskit import (
-    MAIL_FROM,
     ROOT,
     call,
     form_pairs,
@@ -207,7 +209,7 @@ def test_the_outbox_reader_lists_and_shows_the_messages(forms_app, catalogue, tm
 
     _, _, body = call(forms_app, PACK_ORDER, load_event("pack_order_json.json"))
     mailer = OutboxMailer(tmp_path / "var" / "outbox")
-    deliver(forms_app.store.get(body["id"]), catalogue, mailer, forms_app.store, MAIL_FROM)
+    send_due(forms_app.store, mailer, forms_app.clock, "test")
     assert outbox.main(["--var", str(tmp_path / "var")]) == 0
     listing = capsys.readouterr().out
     assert "notify: [Loiret] Commande de coffrets — Jean Dupont" in listing
@@ -215,3 +217,119 @@ def test_the_outbox_reader_lists_and_shows_the_messages(forms_app, catalogue, tm
     assert outbox.main(["--var", str(tmp_path / "var"), body["id"]]) == 0
     assert "Total : 2990 €" in capsys.readouterr().out
     assert outbox.main(["--var", str(tmp_path / "var"), "nothing-like-this"]) == 1
+
+
+# --- The server under load and against slow or lying clients. -------------------------------
+
+
+@pytest.fixture
+def live(site, tmp_path, catalogue_path, monkeypatch):
+    """The local server in this process (its limits patched by the tests), on a free port."""
+    from forms import local
+
+    monkeypatch.delenv("SMTP_HOST", raising=False)
+    monkeypatch.setattr(local, "HEADER_TIMEOUT", 1.0)
+    monkeypatch.setattr(local, "BODY_TIMEOUT", 1.0)
+    server = local.LocalServer(site, "127.0.0.1", free_port(), tmp_path / "var", catalogue_path)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.httpd.server_address[1], server
+    server.shutdown()
+    thread.join(10)
+
+
+def raw_exchange(port, data: bytes, timeout=5.0) -> bytes:
+    """Send raw bytes, return everything the server answers until it closes."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+        connection.sendall(data)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def test_the_server_listens_with_the_backlog_it_asks_for(live):
+    port, _ = live
+    listing = subprocess.run(
+        ["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert int(listing[2]) >= 1024  # Send-Q of a listening socket: its backlog (was 5)
+
+
+def test_two_hundred_simultaneous_clients_are_all_answered(server):
+    port, *_ = server
+    count, start = 200, threading.Barrier(200)
+    results: list[object] = [None] * count
+    body = json.dumps(sample_fields(WELCOMER_REQUEST), ensure_ascii=False).encode()
+
+    def client(number: int) -> None:
+        start.wait()  # every connection opened at the same moment
+        try:
+            if number % 4:
+                results[number] = request(port, "GET", "/loiret/")[0]
+            else:
+                headers = {"Content-Type": "application/json"}
+                results[number] = request(port, "POST", "/api/welcomer-request", body, headers)[0]
+        except OSError as error:
+            results[number] = type(error).__name__
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results.count(200) == 150 and results.count(202) == 50, sorted(map(str, results))
+
+
+def test_a_content_length_that_lies_is_answered_408_and_frees_its_thread(live, monkeypatch):
+    port, server = live
+    monkeypatch.setattr(server.httpd, "_slots", threading.BoundedSemaphore(2))
+    lying = b"POST /api/welcomer-request HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    lying += b'Content-Length: 1000\r\n\r\n{"first_name":'  # then nothing more
+    stalled = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+    for connection in stalled:  # both threads are taken
+        connection.sendall(lying)
+    started = time.monotonic()
+    assert request(port, "GET", "/")[0] == 200  # served once a stalled request gave up
+    assert time.monotonic() - started < 5
+    for connection in stalled:
+        connection.settimeout(5)
+        answer = connection.recv(65536)
+        connection.close()
+        assert answer.startswith(b"HTTP/1.1 408") and b'"errors"' in answer
+
+
+def test_headers_trickled_byte_by_byte_are_cut_off(live):
+    port, _ = live
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(b"GET / HTTP/1.1\r\n")
+        started = time.monotonic()
+        try:
+            for _ in range(40):  # a header byte every 0.1 s: never idle, never finished
+                connection.sendall(b"X")
+                time.sleep(0.1)
+        except OSError:
+            pass  # the server closed the connection: what we want
+        assert connection.recv(65536) == b"" and time.monotonic() - started < 3.5
+
+
+def test_two_content_lengths_are_refused_with_400(live):
+    port, _ = live
+    body = b"{}"
+    answer = raw_exchange(
+        port,
+        b"POST /api/welcomer-request HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 2\r\nContent-Length: 30\r\n\r\n" + body,
+    )
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["errors"]["body"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND"])
+def test_other_methods_on_the_api_get_405_in_json(live, method):
+    port, _ = live
+    status, headers, body = request(port, method, "/api/pack-order", b"{}")
+    assert status == 405 and headers["content-type"].startswith("application/json")
+    assert headers["allow"] == "POST" and "errors" in json.loads(body)
+    status, headers, _ = request(port, method, "/loiret/")
+    assert status == 405 and headers["allow"] == "GET, HEAD"

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from email import message_from_bytes
 from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from forms.delivery import deliver, retry_pending
+from forms.delivery import RETRY, SENT, RetryPolicy, send_due
 from forms.mailers import SMTPMailer, mailer_from_env
 from forms.ports import EMAIL_PENDING, EMAIL_SENT, PACK_ORDER, MailError
-from formskit import MAIL_FROM, call, load_event
+from formskit import call, load_event
 
 from tools.local_site import free_port
 
@@ -66,9 +67,11 @@ def test_an_order_is_sent_over_smtp_to_the_notify_list_and_the_sender(
     }
     mailer = mailer_from_env("unused-outbox", env)
     assert isinstance(mailer, SMTPMailer)
-    result = deliver(forms_app.store.get(body["id"]), catalogue, mailer, forms_app.store, MAIL_FROM)
-    assert result.status == EMAIL_SENT
-    (notify_from, notify_to, notify), (_, ack_to, ack) = inbox.received
+    assert send_due(forms_app.store, mailer, forms_app.clock, "test") == {SENT: 2}
+    assert forms_app.store.get(body["id"]).email_status == EMAIL_SENT
+    (notify_from, notify_to, notify), (_, ack_to, ack) = sorted(
+        inbox.received, key=lambda r: r[2]["X-Forms-Message"] != "notify"
+    )
     assert notify_from == "no-reply@territoires.example"
     assert notify_to == list(catalogue.get("loiret").notify)
     assert ack_to == ["accueil@mairie-pithiviers.example"]
@@ -83,13 +86,14 @@ def test_a_busy_smtp_server_leaves_the_submission_pending_until_a_retry(
     _, _, body = call(forms_app, PACK_ORDER, load_event("pack_order_json.json"))
     mailer = SMTPMailer("127.0.0.1", controller.port, user="forms", password="s3cret")
     inbox.busy = True
-    result = deliver(forms_app.store.get(body["id"]), catalogue, mailer, forms_app.store, MAIL_FROM)
-    assert result.status == EMAIL_PENDING
-    assert "451" in forms_app.store.get(body["id"]).last_email_error  # the code, no address
+    policy = RetryPolicy(first_delay=dt.timedelta(seconds=1))
+    assert send_due(forms_app.store, mailer, forms_app.clock, "t", policy) == {RETRY: 2}
+    assert forms_app.store.get(body["id"]).email_status == EMAIL_PENDING
+    [job] = [j for j in forms_app.store.jobs_of(body["id"]) if j.key.endswith("/notify")]
+    assert "451" in job.last_error and "@" not in job.last_error  # the code, no address
     inbox.busy = False
-    assert [r.status for r in retry_pending(forms_app.store, catalogue, mailer, MAIL_FROM)] == [
-        EMAIL_SENT
-    ]
+    forms_app.clock.advance(seconds=1)
+    assert send_due(forms_app.store, mailer, forms_app.clock, "t", policy) == {SENT: 2}
     assert len(inbox.received) == 2  # the notification and the acknowledgement, once each
 
 
@@ -105,3 +109,54 @@ def _minimal_message():
     message["From"], message["To"], message["Subject"] = "a@example.org", "b@example.org", "x"
     message.set_content("x")
     return message
+
+
+class Crash(BaseException):
+    """Stands for the process dying between the SMTP send and its record."""
+
+
+def test_a_crash_after_an_smtp_send_resends_under_the_same_message_id(
+    forms_app, smtp_server, monkeypatch
+):
+    from forms import delivery
+
+    controller, inbox = smtp_server
+    _, _, body = call(forms_app, PACK_ORDER, load_event("pack_order_json.json"))
+    mailer = SMTPMailer("127.0.0.1", controller.port, user="forms", password="s3cret")
+
+    def crash(job):
+        raise Crash
+
+    monkeypatch.setattr(delivery, "after_send", crash)
+    with pytest.raises(Crash):
+        send_due(forms_app.store, mailer, forms_app.clock, "dies")
+    monkeypatch.setattr(delivery, "after_send", None)
+    [first] = inbox.received
+    forms_app.clock.advance(minutes=5)  # the dead sender's lease runs out
+    assert send_due(forms_app.store, mailer, forms_app.clock, "next") == {SENT: 2}
+    assert len(inbox.received) == 3  # the crashed one went twice: a receiver can tell
+    ids = [message["Message-ID"] for _, _, message in inbox.received]
+    assert ids.count(first[2]["Message-ID"]) == 2 and len(set(ids)) == 2
+    assert forms_app.store.get(body["id"]).email_status == EMAIL_SENT
+
+
+def test_a_recipient_refused_for_good_sets_the_job_aside(forms_app, smtp_server):
+    controller, _ = smtp_server
+
+    class RefusesAcknowledgements(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.endswith("mairie-pithiviers.example"):
+                return "550 5.1.1 No such user"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    controller.handler = refusing = RefusesAcknowledgements()
+    _, _, body = call(forms_app, PACK_ORDER, load_event("pack_order_json.json"))
+    mailer = SMTPMailer("127.0.0.1", controller.port, user="forms", password="s3cret")
+    from forms.delivery import FAILED
+
+    assert send_due(forms_app.store, mailer, forms_app.clock, "t") == {SENT: 1, FAILED: 1}
+    [failed] = forms_app.store.failed_jobs()
+    assert failed.key == f"{body['id']}/acknowledgement" and "550" in failed.last_error
+    assert "@" not in failed.last_error
+    assert len(refusing.received) == 1

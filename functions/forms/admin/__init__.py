@@ -2,8 +2,10 @@
 
     list       a territory's submissions by date (id, date, form, territory, e-mail status)
     export     the same selection as CSV, every validated field in its own column
-    erase      everything about one e-mail address (GDPR right to erasure), after confirmation
-    resend     the e-mails still pending, through the configured mailer
+    erase      everything about one e-mail address (GDPR right to erasure): its submissions,
+               their e-mail jobs and outbox files, after confirmation
+    failed     the e-mails set aside as undeliverable, and why
+    resend     the e-mails due now (--failed: the failed ones too), claimed as every sender does
     expiring   placements of the catalogue that end within N days, per territory
 
 Backends: the local SQLite store (`--store sqlite:var/submissions.sqlite3`, the default) or the

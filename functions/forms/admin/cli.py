@@ -1,4 +1,4 @@
-"""`python -m forms.admin`: list, export, erase, resend, expiring (see the package docstring).
+"""`python -m forms.admin`: list, export, erase, failed, resend, expiring (package docstring).
 
 Messages are in French, for the startup's operators. Nothing here prints a name or an address
 except what the operator asked for (`export`) or typed (`erase`).
@@ -11,19 +11,19 @@ import datetime as dt
 import logging
 import os
 import sys
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from ..catalogue import CatalogueError, load_catalogue
-from ..delivery import deliver
+from ..delivery import FAILED, RETRY, RETRY_POLICY, send_due
 from ..mailers import OutboxMailer, mailer_from_env
-from ..ports import EMAIL_PENDING, EMAIL_SENT, EMAIL_SPAM, FORMS, StoreUnavailable
+from ..ports import FORMS, StoreUnavailable
+from ..submissions import adopt_legacy
+from ..worker import LOCAL_RETRY, owner_name
 from . import export, report
 from .queries import PARIS, Selection
 
 DEFAULT_STORE = "sqlite:var/submissions.sqlite3"
-LEASE = dt.timedelta(minutes=2)  # as the Lambda mailer's: a resend never races it
 
 
 class AdminError(Exception):
@@ -55,6 +55,7 @@ class Backend:
         self.outbox = Path(outbox) if outbox else path.parent / "outbox"
         self.admin = SQLiteAdmin(self.store, self.outbox)
         self.new_mailer: Callable = lambda: mailer_from_env(self.outbox)
+        self.policy = LOCAL_RETRY
         self.where = f"{path}"
 
     def _dynamodb(self, table: str, outbox: str | None) -> None:
@@ -67,6 +68,7 @@ class Backend:
         self.outbox = Path(outbox) if outbox else None
         self.admin = DynamoDBAdmin(self.store)
         self.new_mailer = (lambda: OutboxMailer(self.outbox)) if outbox else SESMailer
+        self.policy = RETRY_POLICY
         self.where = f"DynamoDB {table}"
 
 
@@ -129,47 +131,58 @@ def cmd_erase(args) -> int:
         if not confirmed(len(found)):
             print("Rien n'a été effacé.")
             return 1
-    erased = backend.admin.erase(found)
+    erased = backend.admin.erase(found, args.email)
     print(f"Effacé : {erased} demande(s) — " + ", ".join(s.id for s in found))
     print(report.ERASE_NOTE)
     return 0
 
 
-def claimed(store, submission, owner: str):
-    """The submission if we may send it now (DynamoDB: a lease, as the Lambda mailer takes)."""
-    if not hasattr(store, "claim"):
-        return submission
-    return store.claim(submission.id, owner, dt.datetime.now(dt.UTC), LEASE)
+def cmd_failed(args) -> int:
+    """The e-mails set aside as undeliverable, with their reasons."""
+    backend = Backend(args.store, args.outbox)
+    jobs, legacy = backend.store.failed_jobs(), backend.admin.failed_legacy()
+    print(report.failed_table(jobs, legacy))
+    return 0
 
 
 def cmd_resend(args) -> int:
-    """Send the e-mails of every pending submission, oldest first."""
+    """Send what is due now (with --failed, the failed ones first re-queued), oldest first.
+
+    Safe while the server or the Lambda mailer runs: every e-mail is claimed before it is
+    sent, so whoever claims it first sends it, once.
+    """
     backend = Backend(args.store, args.outbox)
-    catalogue = load_catalogue(args.catalogue)
-    mailer, owner = backend.new_mailer(), f"admin-{uuid.uuid4().hex[:12]}"
-    pending = backend.store.pending(args.limit)
-    if not pending:
+    now = dt.datetime.now(dt.UTC)
+    requeued = 0
+    if args.failed:
+        for job in backend.store.failed_jobs():
+            requeued += backend.store.requeue_failed(job.key, now)
+        for submission in backend.admin.failed_legacy():
+            requeued += backend.admin.requeue_legacy(submission.id)
+        print(f"{requeued} e-mail(s) en échec remis en file.")
+    if backend.store.legacy_pending(1):  # first-release rows: composed now, from the catalogue
+        adopt_legacy(backend.store, load_catalogue(args.catalogue), catalogue_mail_from())
+    budget = iter(range(args.limit))
+    counts = send_due(
+        backend.store,
+        backend.new_mailer(),
+        lambda: dt.datetime.now(dt.UTC),
+        owner_name("admin"),
+        backend.policy,
+        keep_going=lambda: next(budget, None) is not None,
+    )
+    if not counts:
         print("Aucun e-mail en attente.")
         return 0
-    counts = {EMAIL_SENT: 0, EMAIL_PENDING: 0, "skipped": 0}
-    for submission in pending:
-        current = claimed(backend.store, submission, owner)
-        if current is None:
-            counts["skipped"] += 1
-            print(f"{submission.id}  ignorée (envoyée ou en cours d'envoi ailleurs)")
-            continue
-        try:
-            result = deliver(current, catalogue, mailer, backend.store)
-        finally:
-            if hasattr(backend.store, "release"):
-                backend.store.release(submission.id, owner)
-        counts[result.status if result.status != EMAIL_SPAM else "skipped"] += 1
-        print(report.delivery_line(result))
-    print(
-        f"{counts[EMAIL_SENT]} envoyée(s), {counts[EMAIL_PENDING]} toujours en attente, "
-        f"{counts['skipped']} ignorée(s)."
-    )
-    return 0 if counts[EMAIL_PENDING] == 0 else 1
+    print(report.resend_summary(counts))
+    return 0 if counts[RETRY] == counts[FAILED] == 0 else 1
+
+
+def catalogue_mail_from() -> str:
+    """The From of e-mails composed now (first-release rows): $MAIL_FROM, as the server's."""
+    from ..app import Settings
+
+    return Settings.from_env().mail_from
 
 
 def cmd_expiring(args) -> int:
@@ -225,8 +238,13 @@ def parser() -> argparse.ArgumentParser:
     erase.add_argument("email", help="l'adresse e-mail de la personne")
     erase.add_argument("--yes", action="store_true", help="sans demander de confirmation")
     erase.set_defaults(run=cmd_erase)
-    resend = commands.add_parser("resend", parents=[common], help="renvoyer les e-mails en attente")
-    resend.add_argument("--limit", type=int, default=500)
+    failed = commands.add_parser("failed", parents=[common], help="e-mails en échec et pourquoi")
+    failed.set_defaults(run=cmd_failed)
+    resend = commands.add_parser("resend", parents=[common], help="envoyer les e-mails en attente")
+    resend.add_argument(
+        "--failed", action="store_true", help="remettre d'abord en file les e-mails en échec"
+    )
+    resend.add_argument("--limit", type=int, default=5000, help="au plus tant d'envois")
     resend.set_defaults(run=cmd_resend)
     expiring = commands.add_parser(
         "expiring", parents=[common], help="offres qui se terminent bientôt"

@@ -8,6 +8,7 @@ case-insensitive filter. At this scale (thousands of items) a scan costs cents a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 
@@ -17,9 +18,10 @@ from ..aws.dynamodb_store import (
     from_item,
     idempotency_pk,
     iso,
+    job_key,
     submission_key,
 )
-from ..ports import Submission
+from ..ports import EMAIL_FAILED, EMAIL_PENDING, EMAIL_SENT, JOB_FAILED, JOB_PENDING, Submission
 from .queries import Selection, Summary, same_address
 
 BY_DATE_INDEX = "territory-by-date"
@@ -88,11 +90,49 @@ class DynamoDBAdmin:
             ExpressionAttributeValues={":submission": {"S": "submission"}},
         )
 
+    def email_states(self) -> dict[str, str]:
+        """Each record's e-mail state from its jobs: failed, else pending, else sent (a scan)."""
+        states: dict[str, set[str]] = {}
+        for item in self.store.scan_jobs(projection="#record, #status"):
+            states.setdefault(item["record"]["S"], set()).add(item["status"]["S"])
+        summary = {}
+        for record, found in states.items():
+            summary[record] = (
+                EMAIL_FAILED
+                if JOB_FAILED in found
+                else EMAIL_PENDING
+                if JOB_PENDING in found
+                else EMAIL_SENT
+            )
+        return summary
+
     def summaries(self, selection: Selection) -> list[Summary]:
-        """The selection's lines for `list`, oldest first."""
+        """The selection's lines for `list`, oldest first, with the state of their e-mails."""
         items = self._by_date(selection) if selection.territory else self._all_summaries()
         found = [s for s in map(_summary, items) if selection.matches(s)]
+        states = self.email_states()
+        found = [
+            dataclasses.replace(s, email_status=states[s.id]) if s.id in states else s
+            for s in found
+        ]
         return sorted(found, key=lambda s: (s.received_at, s.id))
+
+    def failed_legacy(self) -> list[Submission]:
+        """First-release submissions set aside as failed (a scan)."""
+        items = self._pages(
+            "scan",
+            FilterExpression="#kind = :submission AND email_status = :failed",
+            ProjectionExpression="pk",
+            ExpressionAttributeNames={"#kind": "kind"},
+            ExpressionAttributeValues={
+                ":submission": {"S": "submission"},
+                ":failed": {"S": EMAIL_FAILED},
+            },
+        )
+        return self._get_many([i["pk"]["S"].removeprefix(SUBMISSION_PREFIX) for i in items])
+
+    def requeue_legacy(self, submission_id: str) -> bool:
+        return self.store.requeue_legacy(submission_id)
 
     def _get_many(self, ids: list[str]) -> list[Submission]:
         """Full submissions by id (BatchGetItem, consistent reads), in the order given."""
@@ -128,8 +168,21 @@ class DynamoDBAdmin:
         ]
         return sorted(self._get_many(ids), key=lambda s: s.id)
 
-    def erase(self, submissions: list[Submission]) -> int:
-        """Delete these submissions and the idempotency items that point at them."""
+    def _jobs_to_erase(self, submissions: list[Submission], address: str | None) -> list[str]:
+        """Keys of the jobs about these submissions or addressed to `address` (a scan)."""
+        records = {s.id for s in submissions}
+        return [
+            item["key"]["S"]
+            for item in self.store.scan_jobs(projection="#key, #record, recipients")
+            if item["record"]["S"] in records
+            or (address and any(same_address(r["S"], address) for r in item["recipients"]["L"]))
+        ]
+
+    def erase(self, submissions: list[Submission], address: str | None = None) -> int:
+        """Delete these submissions, their e-mail jobs (and any job to `address`) and the
+        idempotency items that point at them."""
+        for key in self._jobs_to_erase(submissions, address):
+            self.client.delete_item(TableName=self.store.table_name, Key=job_key(key))
         for submission in submissions:
             self.client.delete_item(
                 TableName=self.store.table_name, Key=submission_key(submission.id)

@@ -7,10 +7,12 @@ compared with the stored UTC instants.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..delivery import file_name
 from ..local_store import COLUMNS, SQLiteStore, _submission
 from ..ports import Submission
 
@@ -105,23 +107,49 @@ class SQLiteAdmin:
         """Every submission sent with this address, oldest first."""
         return [s for s in self.store.all() if same_address(s.fields.get("email"), address)]
 
-    def erase(self, submissions: list[Submission]) -> int:
-        """Delete these submissions (their idempotency keys are columns of the same rows)."""
+    def failed_legacy(self) -> list[Submission]:
+        """First-release submissions set aside as failed (their territory left the catalogue)."""
+        return self.store.failed_legacy()
+
+    def requeue_legacy(self, submission_id: str) -> bool:
+        return self.store.requeue_legacy(submission_id)
+
+    def _jobs_to_erase(self, db, submissions: list[Submission], address: str | None) -> list[str]:
+        """Keys of the jobs about these submissions or addressed to `address`."""
+        records = {s.id for s in submissions}
+        return [
+            key
+            for key, record, recipients in db.execute(
+                "SELECT key, record, recipients FROM email_jobs"
+            )
+            if record in records
+            or (address and any(same_address(r, address) for r in json.loads(recipients)))
+        ]
+
+    def erase(self, submissions: list[Submission], address: str | None = None) -> int:
+        """Delete these submissions and their e-mail jobs (and any job to `address`).
+
+        Their idempotency keys are columns of the same rows; the local .eml copies go too.
+        """
         db = self.store._connection()
         # Overwrite the freed pages, then fold the WAL into the file: no copy left behind.
         db.execute("PRAGMA secure_delete = ON")
-        with db:
+        with self.store.transaction() as db:
+            keys = self._jobs_to_erase(db, submissions, address)
+            db.executemany("DELETE FROM email_jobs WHERE key = ?", [(k,) for k in keys])
             deleted = sum(
                 db.execute("DELETE FROM submissions WHERE id = ?", (s.id,)).rowcount
                 for s in submissions
             )
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        for submission in submissions:
-            self._erase_outbox(submission.id)
+        self._erase_outbox([s.id for s in submissions], keys)
         return deleted
 
-    def _erase_outbox(self, submission_id: str) -> None:
+    def _erase_outbox(self, submission_ids: list[str], keys: list[str]) -> None:
         if self.outbox is None or not self.outbox.is_dir():
             return
-        for path in self.outbox.glob(f"{submission_id}-*.eml"):
-            path.unlink(missing_ok=True)
+        for key in keys:
+            (self.outbox / file_name(key)).unlink(missing_ok=True)
+        for submission_id in submission_ids:  # the first release's names: <id>-<kind>-<random>
+            for path in self.outbox.glob(f"{submission_id}-*.eml"):
+                path.unlink(missing_ok=True)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from ..catalogue import Catalogue
-from ..delivery import DeliveryResult
-from ..ports import EMAIL_PENDING, EMAIL_SENT, EMAIL_SPAM, Submission
+from ..delivery import FAILED, RETRY, SENT, SKIPPED
+from ..ports import EMAIL_FAILED, EMAIL_PENDING, EMAIL_SENT, EMAIL_SPAM, EmailJob, Submission
 from .queries import PARIS, Summary
 
-STATUS = {EMAIL_SENT: "envoyés", EMAIL_PENDING: "en attente", EMAIL_SPAM: "spam"}
+STATUS = {
+    EMAIL_SENT: "envoyés",
+    EMAIL_PENDING: "en attente",
+    EMAIL_SPAM: "spam",
+    EMAIL_FAILED: "en échec",
+}
 HEADERS = ("id", "date (Paris)", "formulaire", "territoire", "e-mails")
 ERASE_NOTE = (
     "Reste à faire : les e-mails déjà envoyés sont dans la boîte des destinataires du "
@@ -54,12 +60,29 @@ def summary_table(summaries: list[Summary], total: bool = True) -> str:
     return f"{text}\n{len(summaries)} demande(s)." if total else text
 
 
-def delivery_line(result: DeliveryResult) -> str:
-    """One resent submission: what went out now, or why it is still pending."""
-    sent = ", ".join(result.sent_now) or "rien de nouveau"
-    if result.status == EMAIL_PENDING:
-        return f"{result.submission_id}  toujours en attente ({result.error})"
-    return f"{result.submission_id}  {STATUS.get(result.status, result.status)} : {sent}"
+def failed_table(jobs: list[EmailJob], legacy: list[Submission]) -> str:
+    """The `failed` listing: which e-mail, since when, how many tries, why (no address)."""
+    if not jobs and not legacy:
+        return "Aucun e-mail en échec."
+    rows = [("e-mail", "créé (Paris)", "essais", "raison")]
+    rows += [(j.key, paris(j.created_at), str(j.attempts), j.last_error or "") for j in jobs]
+    rows += [
+        (f"{s.id}/*", paris(s.received_at), str(s.email_attempts), s.last_email_error or "")
+        for s in legacy
+    ]
+    count = len(jobs) + len(legacy)
+    return (
+        f"{table(rows)}\n{count} e-mail(s) en échec : corrigez la cause, puis "
+        "`python -m forms.admin resend --failed`."
+    )
+
+
+def resend_summary(counts: Counter) -> str:
+    """One line: what this run sent, what stays for later, what failed, what others had."""
+    return (
+        f"{counts[SENT]} e-mail(s) envoyé(s), {counts[RETRY]} toujours en attente, "
+        f"{counts[FAILED]} en échec, {counts[SKIPPED]} ignoré(s) (en cours d'envoi ailleurs)."
+    )
 
 
 def expiring(catalogue: Catalogue, today: dt.date, days: int, only: str | None = None) -> str:

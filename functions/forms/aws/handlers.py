@@ -2,9 +2,10 @@
 
     welcomer_request, pack_order   POST /api/<form>               (API Gateway HTTP API, v2)
     correction                     GET  /api/{form}/correction
-    stream_mailer                  DynamoDB stream → SES, one e-mail per message whatever the
-                                   redeliveries (a lease is claimed before sending)
-    sweeper                        every 15 minutes: what is still pending after the stream
+    stream_mailer                  DynamoDB stream (new e-mail jobs) → SES, each job claimed
+                                   before it is sent: one e-mail whatever the redeliveries
+    sweeper                        every 5 minutes: every job due (retries with backoff, what
+                                   the stream missed), until none is or time runs out
 
 Everything AWS is built once per container, lazily (tests start moto first, then call these).
 """
@@ -18,7 +19,6 @@ import hashlib
 import logging
 import os
 import uuid
-from collections import Counter
 from collections.abc import Callable
 
 import boto3
@@ -26,23 +26,23 @@ import boto3
 from .. import http
 from ..app import App, Settings, utc_now
 from ..catalogue import Catalogue, load_catalogue
-from ..delivery import deliver
-from ..ports import EMAIL_PENDING, EMAIL_SENT, FORMS, PACK_ORDER, WELCOMER_REQUEST, StoreUnavailable
-from .dynamodb_store import SUBMISSION_PREFIX, DynamoDBStore
+from ..delivery import FAILED, RETRY, SENT, SKIPPED, deliver_job, send_due
+from ..ports import FORMS, PACK_ORDER, WELCOMER_REQUEST, StoreUnavailable
+from ..submissions import adopt_legacy
+from .dynamodb_store import JOB_KIND, JOB_PREFIX, DynamoDBStore
 from .ses_mailer import SESMailer
 
 log = logging.getLogger("forms")
 log.setLevel(logging.INFO)
 
-# Longer than the mailer's timeout (60 s): a lease never expires under a live worker, and one
-# left by a crashed worker frees the submission for the next try within minutes.
+# Longer than one send (SES: three tries of at most 10 s): a lease never expires under a live
+# sender, and one left by a crashed sender frees the job for the next try within minutes.
 LEASE = dt.timedelta(minutes=2)
-# The stream delivers within seconds; the sweeper leaves it the first minutes to do so.
-SWEEP_MIN_AGE = dt.timedelta(minutes=5)
-SWEEP_LIMIT = 200
-# One delivery takes at most about a minute (two messages, three tries each): none is cut short.
-SWEEP_SAFETY_MS = 90_000
-SKIPPED = "skipped"  # nothing to do here: sent, spam, gone, or another worker holds the lease
+# The stream hands a new job over within seconds; the sweeper leaves it that long.
+SWEEP_GRACE = dt.timedelta(minutes=2)
+# One send takes at most about 30 s: none is cut short by the end of the sweeper's time.
+SWEEP_SAFETY_MS = 60_000
+SWEEP_BATCH = 50  # keys read from the index at a time
 
 
 # --- Per-container state. -------------------------------------------------------------------
@@ -134,47 +134,32 @@ def _owner(context) -> str:
     return getattr(context, "aws_request_id", None) or uuid.uuid4().hex
 
 
-def deliver_once(submission_id: str, owner: str) -> str:
-    """Claim, send what is not sent yet, release: "sent", "pending" (retry later) or "skipped"."""
-    submissions = store()
-    submission = submissions.claim(submission_id, owner, now(), LEASE)
-    if submission is None:  # already sent, spam, gone, or being sent by another worker
-        return SKIPPED
-    try:
-        result = deliver(submission, catalogue(), mailer(), submissions)
-    finally:
-        submissions.release(submission_id, owner)
-    return result.status
-
-
-def _pending_submission_id(record: dict) -> str | None:
-    """The id of the pending submission a stream record announces, or None."""
-    if record.get("eventName") not in ("INSERT", "MODIFY"):
+def _job_key(record: dict) -> str | None:
+    """The key of the e-mail job a stream record announces, or None."""
+    if record.get("eventName") != "INSERT":
         return None
     image = (record.get("dynamodb") or {}).get("NewImage") or {}
-    pk = (image.get("pk") or {}).get("S", "")
-    status = (image.get("email_status") or {}).get("S")
-    if not pk.startswith(SUBMISSION_PREFIX) or status != EMAIL_PENDING:
-        return None  # an idempotency item, or nothing left to send
-    return pk.removeprefix(SUBMISSION_PREFIX)
+    if (image.get("kind") or {}).get("S") != JOB_KIND:
+        return None  # a submission, an idempotency key, another flow's item
+    return (image.get("pk") or {}).get("S", "").removeprefix(JOB_PREFIX) or None
 
 
 def stream_mailer(event: dict, context=None) -> dict:
-    """DynamoDB stream batch → e-mails; reports the records to retry (partial batch response)."""
+    """DynamoDB stream batch → e-mails; reports the records to retry (partial batch response).
+
+    A send that fails is recorded on its job (retried with backoff by the sweeper), not
+    reported: the stream retries only what could not even be claimed (the store was down).
+    """
     owner = _owner(context)
     failures = []
     for record in event.get("Records", []):
-        submission_id = _pending_submission_id(record)
-        if submission_id is None:
+        key = _job_key(record)
+        if key is None:
             continue
         try:
-            outcome = deliver_once(submission_id, owner)
+            deliver_job(store(), mailer(), key, owner, now(), lease=LEASE)
         except StoreUnavailable as error:
-            log.warning(
-                "submission %s: store unavailable (%s), record retried", submission_id, error
-            )
-            outcome = EMAIL_PENDING
-        if outcome == EMAIL_PENDING:
+            log.warning("e-mail %s: store unavailable (%s), record retried", key, error)
             failures.append({"itemIdentifier": record["dynamodb"]["SequenceNumber"]})
     return {"batchItemFailures": failures}
 
@@ -186,17 +171,26 @@ def _time_left_ms(context) -> float:
 
 
 def sweeper(event: dict | None = None, context=None) -> dict:
-    """Re-deliver what is still pending some minutes after it was stored (scheduled)."""
+    """Send every job due (scheduled): retries, and what the stream could not hand over.
+
+    It loops until nothing is due or its time nearly runs out, so a backlog drains as fast as
+    SES takes it; first-release submissions still pending are given their jobs first.
+    """
     owner = _owner(context)
-    cutoff = now() - SWEEP_MIN_AGE
-    counts = Counter({"retried": 0, EMAIL_SENT: 0, EMAIL_PENDING: 0})
-    for submission in store().pending(SWEEP_LIMIT):
-        if _time_left_ms(context) < SWEEP_SAFETY_MS:
-            break
-        if submission.received_at > cutoff:  # young: the stream is still on it
-            continue
-        counts["retried"] += 1
-        counts[deliver_once(submission.id, owner)] += 1
-    if counts["retried"]:
-        log.info("sweeper: %(retried)d retried, %(sent)d sent, %(pending)d still pending", counts)
-    return dict(counts)
+    adopt_legacy(store(), catalogue(), Settings.from_env().mail_from)
+    counts = send_due(
+        store(),
+        mailer(),
+        now,
+        owner,
+        lease=LEASE,
+        batch=SWEEP_BATCH,
+        keep_going=lambda: _time_left_ms(context) >= SWEEP_SAFETY_MS,
+        grace=SWEEP_GRACE,
+    )
+    result = {"retried": sum(counts.values())} | {
+        outcome: counts[outcome] for outcome in (SENT, RETRY, FAILED, SKIPPED)
+    }
+    if result["retried"]:
+        log.info("sweeper: %s", ", ".join(f"{n} {k}" for k, n in result.items()))
+    return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from email.message import EmailMessage
+from email import message_from_bytes
 from email.policy import SMTP
 from email.utils import parseaddr
 
@@ -11,13 +11,15 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..ports import MailError
+from ..ports import EmailJob, MailError
 
 # A few quick tries: SES throttling is usually over in a second; beyond that the submission
 # stays pending and the stream retries or the sweeper take over, with no Lambda time wasted.
 # SES asks for non-ASCII content to be encoded: 8-bit UTF-8 parts are re-encoded (base64) so
 # the message is 7-bit clean, lines well under RFC 5321's 1,000 characters.
 SEVEN_BIT = SMTP.clone(cte_type="7bit")
+# Refusals of the message itself: retrying sends the same bytes, refused the same way.
+PERMANENT = {"MessageRejected", "BadRequestException"}
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=3, read_timeout=10
 )
@@ -41,9 +43,20 @@ class SESMailer:
             self._client = boto3.client("sesv2", config=CLIENT_CONFIG)
         return self._client
 
-    def send(self, message: EmailMessage) -> None:
-        """Send one message; its To/Cc headers are the recipients."""
-        request = {"Content": {"Raw": {"Data": message.as_bytes(policy=SEVEN_BIT)}}}
+    @staticmethod
+    def seven_bit(data: bytes) -> bytes:
+        """The message re-encoded 7-bit clean when it has 8-bit parts (headers kept)."""
+        if data.isascii():
+            return data
+        return message_from_bytes(data, policy=SMTP).as_bytes(policy=SEVEN_BIT)
+
+    def send(self, job: EmailJob) -> None:
+        """Send one job's message; its To/Cc headers are the recipients.
+
+        SES replaces the Message-ID with its own: the job's stable one is also in the
+        X-Forms-Message-Id header (forms.delivery.new_job).
+        """
+        request = {"Content": {"Raw": {"Data": self.seven_bit(job.message)}}}
         if self.mail_from:
             request["FromEmailAddress"] = self.mail_from
         if self.configuration_set:
@@ -52,6 +65,7 @@ class SESMailer:
             self.client.send_email(**request)
         except ClientError as error:
             # The code only (TooManyRequestsException, MessageRejected…): never the addresses.
-            raise MailError(f"SES: {error.response['Error']['Code']}") from None
+            code = error.response["Error"]["Code"]
+            raise MailError(f"SES: {code}", permanent=code in PERMANENT) from None
         except BotoCoreError as error:
             raise MailError(f"SES: {type(error).__name__}") from None

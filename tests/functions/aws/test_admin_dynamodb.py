@@ -13,7 +13,8 @@ from forms.admin.cli import main
 from forms.admin.queries import PARIS
 from forms.app import App, Settings
 from forms.aws.dynamodb_store import idempotency_pk, submission_key
-from forms.ports import EMAIL_PENDING, EMAIL_SENT, PACK_ORDER, WELCOMER_REQUEST
+from forms.emails import ACKNOWLEDGEMENT, NOTIFY, job_key
+from forms.ports import JOB_PENDING, JOB_SENT, PACK_ORDER, WELCOMER_REQUEST
 from forms.submissions import accept
 from forms.tokens import new_key
 from formskit import MAIL_FROM, sample_fields
@@ -105,15 +106,22 @@ def test_erase_without_confirmation_keeps_everything(dynamo_app, table, spec, mo
     assert raw_item(table, submission_key(submission.id)) is not None
 
 
+def job_states(store, submission) -> list[str]:
+    """The states of a submission's two e-mail jobs."""
+    return [store.get_job(job_key(submission.id, k)).status for k in (NOTIFY, ACKNOWLEDGEMENT)]
+
+
 def test_resend_sends_the_pending_ones_through_ses(
     dynamo_app, store, spec, ses, catalogue_path, capsys
 ):
     pending = [submit(dynamo_app), submit(dynamo_app, PACK_ORDER)]
     status, out, _ = run(capsys, "resend", "--store", spec, "--catalogue", str(catalogue_path))
-    assert status == 0 and "2 envoyée(s)" in out
+    assert status == 0 and "4 e-mail(s) envoyé(s)" in out
     assert len(ses) == 4
-    assert all(store.get(s.id).email_status == EMAIL_SENT for s in pending)
-    assert store.pending() == []
+    assert all(job_states(store, s) == [JOB_SENT, JOB_SENT] for s in pending)
+    assert store.due_jobs(dt.datetime.now(dt.UTC), 10) == []
+    _, out, _ = run(capsys, "list", "--store", spec)
+    assert out.count("envoyés") == 2
 
 
 def test_resend_can_write_to_an_outbox_instead(
@@ -124,19 +132,54 @@ def test_resend_can_write_to_an_outbox_instead(
     argv = ["resend", "--store", spec, "--outbox", str(outbox), "--catalogue", str(catalogue_path)]
     run(capsys, *argv)
     assert len(list(outbox.glob(f"{submission.id}-*.eml"))) == 2
-    assert store.get(submission.id).email_status == EMAIL_SENT
+    assert job_states(store, submission) == [JOB_SENT, JOB_SENT]
 
 
 def test_resend_skips_a_submission_another_worker_is_sending(
     dynamo_app, store, spec, tmp_path, catalogue_path, clock, capsys
 ):
     submission = submit(dynamo_app)
-    store.claim(submission.id, "stream-mailer", dt.datetime.now(dt.UTC), dt.timedelta(minutes=2))
+    for kind in (NOTIFY, ACKNOWLEDGEMENT):
+        key = job_key(submission.id, kind)
+        store.claim_job(key, "stream-mailer", dt.datetime.now(dt.UTC), dt.timedelta(minutes=2))
     outbox = tmp_path / "outbox"
     argv = ["resend", "--store", spec, "--outbox", str(outbox), "--catalogue", str(catalogue_path)]
     _, out, _ = run(capsys, *argv)
-    assert "ignorée" in out and not outbox.exists()
-    assert store.get(submission.id).email_status == EMAIL_PENDING
+    assert "Aucun e-mail en attente." in out and not outbox.exists()  # held: not even tried
+    assert job_states(store, submission) == [JOB_PENDING, JOB_PENDING]
+
+
+def test_failed_and_resend_failed_on_dynamodb(
+    dynamo_app, store, spec, tmp_path, catalogue_path, capsys
+):
+    from forms.delivery import deliver_job
+    from formskit import RecordingMailer
+
+    submission = submit(dynamo_app)
+    refusing = RecordingMailer(failures=2, permanent=True)
+    for kind in (NOTIFY, ACKNOWLEDGEMENT):
+        deliver_job(store, refusing, job_key(submission.id, kind), "t", dt.datetime.now(dt.UTC))
+    _, out, _ = run(capsys, "failed", "--store", spec)
+    assert f"{submission.id}/notify" in out and "2 e-mail(s) en échec" in out
+    _, out, _ = run(capsys, "list", "--store", spec)
+    assert "en échec" in out
+    outbox = tmp_path / "outbox"
+    argv = ["resend", "--failed", "--store", spec, "--outbox", str(outbox)]
+    status, out, _ = run(capsys, *argv, "--catalogue", str(catalogue_path))
+    assert status == 0 and "2 e-mail(s) envoyé(s)" in out
+    assert job_states(store, submission) == [JOB_SENT, JOB_SENT]
+    assert store.failed_jobs() == []
+
+
+def test_erase_removes_the_emails_jobs_too(dynamo_app, table, store, spec, capsys):
+    mine = submit(dynamo_app)
+    kept = submit(dynamo_app, email="paul.durand@example.org")
+    status, _, _ = run(capsys, "erase", mine.fields["email"], "--store", spec, "--yes")
+    assert status == 0
+    assert all(store.get_job(job_key(mine.id, k)) is None for k in (NOTIFY, ACKNOWLEDGEMENT))
+    assert job_states(store, kept) == [JOB_PENDING, JOB_PENDING]
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=table)["Items"]
+    assert "claire.martin" not in str(items).lower()
 
 
 def test_erase_keeps_an_idempotency_item_reused_by_someone_else(dynamo_app, table, spec, capsys):

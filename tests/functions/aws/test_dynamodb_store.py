@@ -20,8 +20,9 @@ from forms.aws.dynamodb_store import (
     MAX_ATTEMPTS,
     DynamoDBStore,
     idempotency_pk,
+    to_item,
 )
-from forms.ports import EMAIL_PENDING, EMAIL_SENT, DuplicateSubmission, StoreUnavailable
+from forms.ports import JOB_PENDING, JOB_SENT, DuplicateSubmission, EmailJob, StoreUnavailable
 
 
 def raw_item(table: str, pk: str) -> dict | None:
@@ -106,70 +107,143 @@ def test_idempotency_item_holds_no_personal_data_and_expires(store, table):
     assert int(item["expires_epoch"]["N"]) <= int(submission.expires_at.timestamp())
 
 
-def test_pending_lists_unsent_submissions_oldest_first(store):
-    older = make_submission(
-        id="20261124T100000Z-00000001", received_at=dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
-    )
-    newer = make_submission(
-        id="20261124T110000Z-00000002", received_at=dt.datetime(2026, 11, 24, 11, tzinfo=dt.UTC)
-    )
-    spam = make_submission(id="20261124T090000Z-00000003", email_status="spam")
-    for submission in (newer, spam, older):
-        store.add(submission)
-    assert [s.id for s in store.pending()] == [older.id, newer.id]
+NOW = dt.datetime(2026, 11, 24, 17, 31, tzinfo=dt.UTC)
+LEASE = dt.timedelta(minutes=2)
 
 
-def test_recording_all_sent_takes_the_submission_out_of_pending(store):
+def make_job(key="20261124T173005Z-3f9a2c1d/notify", **changes) -> EmailJob:
+    values = {
+        "key": key,
+        "record": key.split("/")[0],
+        "sender": "formulaires@territoires.example.fr",
+        "recipients": ["mairie@example.org"],
+        "message": b"From: a@b\r\nTo: mairie@example.org\r\nSubject: x\r\n\r\nBonjour\r\n",
+        "created_at": NOW,
+        "expires_at": NOW.replace(year=2029),
+    }
+    return EmailJob(**{**values, **changes})
+
+
+def test_a_submission_and_its_jobs_are_one_transaction(store, table):
     submission = make_submission()
-    store.add(submission)
-    store.record_email(submission.id, ["notify", "acknowledgement"], EMAIL_SENT)
-    assert store.pending() == []
-    saved = store.get(submission.id)
-    assert (saved.email_status, saved.emails_sent, saved.email_attempts) == (
-        EMAIL_SENT,
-        ["notify", "acknowledgement"],
-        1,
-    )
+    jobs = [make_job(), make_job(key=f"{submission.id}/acknowledgement")]
+    store.add(submission, jobs)
+    assert store.get_job(jobs[0].key) == jobs[0]
+    assert sorted(store.due_jobs(NOW, 10)) == sorted(j.key for j in jobs)
+    # The same id again: nothing is written, not even the new jobs.
+    with pytest.raises(StoreUnavailable):
+        store.add(make_submission(), [make_job(key=f"{submission.id}/other")])
+    assert store.get_job(f"{submission.id}/other") is None
 
 
-def test_a_partial_failure_is_recorded_and_stays_pending(store):
-    submission = make_submission()
-    store.add(submission)
-    store.record_email(submission.id, ["notify"], EMAIL_PENDING, "SES: TooManyRequestsException")
-    [saved] = store.pending()
-    assert (saved.emails_sent, saved.email_attempts, saved.last_email_error) == (
-        ["notify"],
-        1,
-        "SES: TooManyRequestsException",
-    )
+def test_a_reused_idempotency_key_stores_no_job(store):
+    store.add(make_submission(idempotency_key="k"), [make_job()])
+    retry = make_submission(id="20261124T173009Z-aaaaaaaa", idempotency_key="k")
+    with pytest.raises(DuplicateSubmission):
+        store.add(retry, [make_job(key=f"{retry.id}/notify")])
+    assert store.get_job(f"{retry.id}/notify") is None
 
 
-def test_only_one_of_two_workers_can_claim_a_submission(store):
-    submission = make_submission()
-    store.add(submission)
-    now = dt.datetime(2026, 11, 24, 17, 31, tzinfo=dt.UTC)
-    lease = dt.timedelta(minutes=2)
-    assert store.claim(submission.id, "worker-a", now, lease) == submission
-    assert store.claim(submission.id, "worker-b", now, lease) is None
-    # Once the lease has run out (the first worker died), another may take over.
-    assert store.claim(submission.id, "worker-b", now + 2 * lease, lease) is not None
+def test_enqueuing_an_existing_key_is_a_no_op_alone_or_in_a_transaction(store, table):
+    job = make_job()
+    store.enqueue([job])
+    claimed = store.claim_job(job.key, "a", NOW, LEASE)
+    store.job_sent(job.key, "a", NOW)
+    store.enqueue([job, make_job(key="other/notify")])  # the new one is stored, not the old
+    assert store.get_job(job.key).status == JOB_SENT
+    assert store.get_job("other/notify") is not None
+    state = {
+        "Put": {
+            "TableName": table,
+            "Item": {"pk": {"S": "STATE#1"}, "kind": {"S": "test"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+    store.transact([state], [job])  # another flow's state change with an existing job key
+    assert raw_item(table, "STATE#1") is not None
+    assert store.get_job(job.key).status == JOB_SENT and claimed.attempts == 1
 
 
-def test_a_released_claim_can_be_taken_again_at_once(store):
-    submission = make_submission()
-    store.add(submission)
-    now = dt.datetime(2026, 11, 24, 17, 31, tzinfo=dt.UTC)
-    store.claim(submission.id, "worker-a", now, dt.timedelta(minutes=2))
-    store.release(submission.id, "worker-a")
-    assert store.claim(submission.id, "worker-b", now, dt.timedelta(minutes=2)) is not None
+def test_a_failed_condition_of_the_flow_itself_writes_nothing(store, table):
+    from botocore.exceptions import ClientError
+
+    store.transact([], [make_job()])
+    existing = {
+        "Put": {
+            "TableName": table,
+            "Item": {"pk": {"S": "JOB#" + make_job().key}, "kind": {"S": "x"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+    with pytest.raises(ClientError):
+        store.transact([existing], [make_job(key="new/notify")])
+    assert store.get_job("new/notify") is None
 
 
-def test_a_sent_submission_cannot_be_claimed(store):
-    submission = make_submission()
-    store.add(submission)
-    store.record_email(submission.id, ["notify", "acknowledgement"], EMAIL_SENT)
-    now = dt.datetime(2026, 11, 24, 17, 31, tzinfo=dt.UTC)
-    assert store.claim(submission.id, "worker-a", now, dt.timedelta(minutes=2)) is None
+def test_only_one_of_two_senders_can_claim_a_job(store):
+    job = make_job()
+    store.enqueue([job])
+    assert store.claim_job(job.key, "a", NOW, LEASE).attempts == 1
+    assert store.claim_job(job.key, "b", NOW, LEASE) is None
+    assert store.due_jobs(NOW, 10) == []  # held: not due for anyone else
+    later = NOW + 2 * LEASE  # "a" died: its lease ran out
+    assert store.due_jobs(later, 10) == [job.key]
+    assert store.claim_job(job.key, "b", later, LEASE).attempts == 2
+    store.job_sent(job.key, "a", later)  # "a" lost the job: its record is ignored
+    assert store.get_job(job.key).status == JOB_PENDING
+
+
+def test_a_sent_job_leaves_the_index_and_its_message_is_dropped(store, table):
+    job = make_job()
+    store.enqueue([job])
+    store.claim_job(job.key, "a", NOW, LEASE)
+    store.job_sent(job.key, "a", NOW)
+    item = raw_item(table, "JOB#" + job.key)
+    assert "message" not in item and "due" not in item and "lease_owner" not in item
+    assert store.claim_job(job.key, "b", NOW, LEASE) is None
+    assert store.due_jobs(NOW + dt.timedelta(days=1), 10) == []
+
+
+def test_a_retried_job_waits_for_its_next_attempt(store):
+    job = make_job()
+    store.enqueue([job])
+    store.claim_job(job.key, "a", NOW, LEASE)
+    store.job_retry(job.key, "a", "SES: TooManyRequestsException", NOW + dt.timedelta(minutes=1))
+    assert store.due_jobs(NOW, 10) == []
+    assert store.due_jobs(NOW + dt.timedelta(minutes=1), 10) == [job.key]
+    saved = store.get_job(job.key)
+    assert (saved.attempts, saved.last_error) == (1, "SES: TooManyRequestsException")
+
+
+def test_a_failed_job_is_listed_and_can_be_requeued_once(store):
+    job = make_job()
+    store.enqueue([job])
+    store.claim_job(job.key, "a", NOW, LEASE)
+    store.job_failed(job.key, "a", "SES: MessageRejected", NOW)
+    assert [j.key for j in store.failed_jobs()] == [job.key]
+    assert store.due_jobs(NOW + dt.timedelta(days=1), 10) == []
+    assert store.requeue_failed(job.key, NOW) and not store.requeue_failed(job.key, NOW)
+    assert store.due_jobs(NOW, 10) == [job.key]
+    assert store.get_job(job.key).attempts == 0 and store.failed_jobs() == []
+
+
+def test_due_jobs_come_earliest_first(store):
+    late = make_job(key="b/notify", created_at=NOW + dt.timedelta(seconds=5))
+    early = make_job(key="a/notify", created_at=NOW)
+    store.enqueue([late, early])
+    assert store.due_jobs(NOW + dt.timedelta(minutes=1), 10) == ["a/notify", "b/notify"]
+
+
+def test_first_release_items_are_listed_until_given_their_jobs(store, table):
+    legacy = make_submission()
+    item = {**to_item(legacy), "pending": {"S": "1"}}  # as the first release wrote it
+    boto3.client("dynamodb", region_name=REGION).put_item(TableName=table, Item=item)
+    new = make_submission(id="20261124T180000Z-00000009")
+    store.add(new, [make_job(key=f"{new.id}/notify")])
+    assert [s.id for s in store.legacy_pending()] == [legacy.id]  # never the new ones
+    store.adopt(legacy, [make_job()])
+    assert store.legacy_pending() == []
+    assert store.get_job(make_job().key) is not None
 
 
 def test_a_dynamodb_failure_is_store_unavailable_and_writes_nothing(table):

@@ -57,7 +57,7 @@ def test_a_plain_form_order_is_stored_and_redirected_to_its_thank_you_page(lambd
     response = handlers.pack_order(load_event("pack_order_form.json"))
     assert response["statusCode"] == 303
     assert response["headers"]["location"] == "/loiret/pack/merci/"
-    assert item_count(table) == 1
+    assert item_count(table) == 3  # the order and its two e-mail jobs
 
 
 def test_a_retried_post_returns_the_first_id_and_stores_once(lambda_env, table):
@@ -66,7 +66,7 @@ def test_a_retried_post_returns_the_first_id_and_stores_once(lambda_env, table):
     lambda_env.clock.advance(seconds=3)
     retry = handlers.welcomer_request(load_event("welcomer_request_json.json"))
     assert json.loads(retry["body"])["id"] == first
-    assert item_count(table) == 2  # one submission, one idempotency key
+    assert item_count(table) == 4  # one submission, one idempotency key, two e-mail jobs
 
 
 def test_a_dynamodb_failure_answers_503_and_writes_nothing(lambda_env, table):

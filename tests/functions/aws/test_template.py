@@ -13,8 +13,9 @@ from pathlib import Path
 import boto3
 import pytest
 from aws_testkit import ROOT, make_submission, matches_filter, stream_event
-from forms.aws.dynamodb_store import PENDING_INDEX, to_item
-from forms.ports import EMAIL_SENT, FORMS
+from forms.aws.dynamodb_store import DUE_INDEX, PENDING_INDEX, to_item
+from forms.delivery import FAILED_MARK, new_job
+from forms.ports import FORMS
 
 # AWS managed CloudFront policies (their ids are fixed by AWS).
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -111,7 +112,8 @@ def test_the_table_is_what_the_store_expects(template):
     item = to_item(make_submission())
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_epoch", "Enabled": True}
     assert "expires_epoch" in item
-    assert PENDING_INDEX in {index["IndexName"] for index in table["GlobalSecondaryIndexes"]}
+    indexes = {index["IndexName"] for index in table["GlobalSecondaryIndexes"]}
+    assert {PENDING_INDEX, DUE_INDEX} <= indexes
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["SSESpecification"]["SSEEnabled"] is True
@@ -144,26 +146,63 @@ def test_the_dead_letter_queue_is_encrypted_and_kept_long_enough(template):
     assert queue["Properties"]["MessageRetentionPeriod"] >= 7 * 24 * 3600
 
 
-def test_the_sweeper_runs_every_15_minutes(template):
+def test_the_sweeper_runs_every_5_minutes(template):
+    # The retries' backoff starts at a minute: a sweeper every 5 minutes keeps them close.
     [schedule] = template["Resources"]["SweeperFunction"]["Properties"]["Events"].values()
-    assert schedule["Properties"]["ScheduleExpression"] == "rate(15 minutes)"
+    assert schedule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
 
 
-def test_the_stream_filter_admits_only_the_insert_of_a_pending_submission(template, store, table):
+def test_a_failed_email_raises_the_alarm(template):
+    resources = template["Resources"]
+    filters = [
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::Logs::MetricFilter"
+    ]
+    assert {f["LogGroupName"]["Ref"] for f in filters} == {"MailerLogs", "SweeperLogs"}
+    assert {f["FilterPattern"] for f in filters} == {FAILED_MARK}
+    [metric] = {
+        (t["MetricNamespace"], t["MetricName"]) for f in filters for t in f["MetricTransformations"]
+    }
+    alarm = resources["FailedEmailsAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == metric
+    assert (
+        alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    )
+
+
+def test_the_stream_filter_admits_only_the_insert_of_an_email_job(template, store, table):
     submission = make_submission(idempotency_key="k-1")
-    store.add(submission)
-    store.claim(submission.id, "worker", submission.received_at, dt.timedelta(minutes=2))
-    store.record_email(submission.id, ["notify", "acknowledgement"], EMAIL_SENT)
+    jobs = [
+        new_job(
+            f"{submission.id}/notify",
+            message(),
+            submission.id,
+            submission.received_at,
+            submission.expires_at,
+        )
+    ]
+    store.add(submission, jobs)
+    now = submission.received_at
+    store.claim_job(jobs[0].key, "worker", now, dt.timedelta(minutes=2))
+    store.job_sent(jobs[0].key, "worker", now)
     records = stream_event(table)["Records"]
     [stream] = template["Resources"]["MailerFunction"]["Properties"]["Events"].values()
     [pattern] = [
         json.loads(f["Pattern"]) for f in stream["Properties"]["FilterCriteria"]["Filters"]
     ]
     admitted = [r for r in records if matches_filter(pattern, r)]
-    assert len(records) == 4  # submission, idempotency key, lease, progress
+    assert len(records) == 5  # submission, idempotency key, job, lease, outcome
     assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in admitted] == [
-        ("INSERT", "SUB#" + submission.id)
+        ("INSERT", "JOB#" + jobs[0].key)
     ]
+
+
+def message():
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "a@example.org", "b@example.org", "x"
+    mail.set_content("x")
+    return mail
 
 
 def test_ses_sending_is_limited_to_the_sender_identity(template):
