@@ -115,13 +115,13 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
 
 def write_catalogue(territories: list[Territory], site_path_of, today: dt.date, path: Path) -> None:
     """Write the catalogue of `territories`; `site_path_of(territory)` gives its URL prefix."""
-    catalogue = {
-        "format": FORMAT_VERSION,
-        "territories": {
-            t.slug: territory_entry(t, site_path_of(t), today)
-            for t in sorted(territories, key=lambda t: t.slug)
-        },
-    }
+    entries = {t.slug: territory_entry(t, site_path_of(t), today) for t in territories}
+    write_entries(entries, path)
+
+
+def write_entries(entries: dict[str, dict], path: Path) -> None:
+    """Write the catalogue of these territory entries (by slug), e.g. kept from the last build."""
+    catalogue = {"format": FORMAT_VERSION, "territories": dict(sorted(entries.items()))}
     path.parent.mkdir(parents=True, exist_ok=True)
     # Sorted keys and a fixed layout: the same content always gives the same bytes. No indent:
     # json's C encoder only runs without one, and the file is read by programs.

@@ -14,7 +14,15 @@ from jinja2.ext import Extension
 from pelican.generators import Generator
 
 from . import catalogue, filters, incremental, parallel
-from .pages import Output, TerritorySite, Urls, check_names, territory_outputs, upcoming_events
+from .pages import (
+    CachedSite,
+    Output,
+    TerritorySite,
+    Urls,
+    check_names,
+    territory_outputs,
+    upcoming_events,
+)
 from .settings import with_defaults
 
 INDENT = re.compile(r"\n[ \t]+")
@@ -77,9 +85,10 @@ class TerritoriesGenerator(Generator):
             full_render=bool(self.settings.get("DELETE_OUTPUT_DIRECTORY")),
         )
         self.models = self.load_models()
+        sites = [self.site_of(t) for t in self.models.values()]
+        sites += [self.cached_site(slug) for slug in self.plan.folders if slug not in self.models]
         # By name, then by folder as the loader returns them: the same order however loaded.
-        self.territories = sorted(self.models.values(), key=lambda t: (t.name, t.slug))
-        self.sites = [self.site_of(t) for t in self.territories]
+        self.sites = sorted(sites, key=lambda s: (s.territory.name, s.territory.slug))
         self.check_urls()
         self.context.update(
             {
@@ -110,31 +119,41 @@ class TerritoriesGenerator(Generator):
                 self.cache.invalidate()
             loaded = load_some(self.plan, self.cache)
         models = {t.slug: t for t in loaded}
+        wanted = set(self.plan.render)
         for slug in self.plan.folders:
-            if slug not in models:
+            # The others are only listed (home, 404): their summary from the manifest will do.
+            if slug not in models and (slug in wanted or "summary" not in self.cache.entry(slug)):
                 models[slug] = self.cache.load_model(slug)
         return models
 
-    def prefix_of(self, territory) -> str:
-        return "/" if self.standalone else f"/{territory.slug}/"
+    def prefix_of(self, slug: str) -> str:
+        return "/" if self.standalone else f"/{slug}/"
 
     def site_of(self, territory) -> TerritorySite:
         """A territory with what is still on offer on the build date, and its URLs."""
         return TerritorySite(
             territory=territory,
-            urls=Urls(self.prefix_of(territory)),
+            urls=Urls(self.prefix_of(territory.slug)),
             placements=territory.open_placements(self.today),
             events=tuple(upcoming_events(territory, self.today)),
             today=self.today,
             siteurl=self.settings["SITEURL"],
         )
 
+    def cached_site(self, slug: str) -> CachedSite:
+        """A territory of the last build, read from its model only if a page needs more."""
+        summary = self.cache.entry(slug)["summary"]
+        urls = Urls(self.prefix_of(slug))
+        return CachedSite(slug, summary, urls, lambda: self.site_of(self.cache.load_model(slug)))
+
     def check_urls(self) -> None:
         """Stop the build when two pages would share one URL."""
         # The operator's pages (PagesGenerator ran first) share "/" with a standalone territory.
         operator = {p.slug for p in self.context.get("pages", [])}
         taken = operator if self.standalone else set()
-        problems = [p for site in self.sites for p in check_names(site.territory, taken)]
+        # Cached territories were checked when loaded (operator page names are in the render
+        # key: a change to them renders, so loads, every territory).
+        problems = [p for t in self.models.values() for p in check_names(t, taken)]
         if not self.standalone:
             problems += self.slug_collisions(operator)
         if problems:
@@ -154,21 +173,44 @@ class TerritoriesGenerator(Generator):
         # Pages are rendered and written here, not through writer.write_file: the writer
         # always rewrites (new mtimes: a no-op deploy would upload every file) and copies the
         # whole context per page; comparing hashes first needs the bytes before writing.
+        plan = self.plan
+        changed = plan.reload or plan.render or plan.removed
+        if not changed and incremental.SHARED not in plan.untrusted and self.catalogue_ok():
+            # Nothing to write: the home page, sitemap and catalogue are those of the last build.
+            if self.cache.stats_changed(plan):
+                self.cache.save(self.keys, plan, {})
+            return
         self.cache.invalidate()
         self.made_dirs: set[Path] = set()
-        wanted = set(self.plan.render)
+        wanted = set(plan.render)
         rendered = [site for site in self.sites if site.territory.slug in wanted]
         if rendered:
             self.compile_templates()
         entries = dict(parallel.map_chunks(self.render_sites, rendered))
+        self.add_summaries(entries)
         entries[incremental.SHARED] = {"outputs": self.write_site_files(entries)}
         output = Path(self.output_path)
-        for slug in self.plan.removed:
+        for slug in plan.removed:
             incremental.remove_stale(output, self.cache.outputs(slug), {})
-        self.cache.save(self.keys, self.plan, entries)
-        if self.plan.reload or self.plan.render or self.plan.removed or not self.catalogue_ok():
-            catalogue.write_catalogue(
-                self.territories, self.prefix_of, self.today, self.catalogue_path
+        self.cache.save(self.keys, plan, entries)
+        catalogue.write_entries(
+            {
+                slug: (entries.get(slug) or self.cache.entry(slug))["catalogue"]
+                for slug in plan.folders
+            },
+            self.catalogue_path,
+        )
+
+    def add_summaries(self, entries: dict) -> None:
+        """Each loaded territory's summary and catalogue entry, kept for the next builds."""
+        for site in self.sites:
+            if isinstance(site, CachedSite):
+                continue
+            slug = site.territory.slug
+            entry = entries.setdefault(slug, dict(self.cache.entry(slug)))
+            entry["summary"] = site.summary()
+            entry["catalogue"] = catalogue.territory_entry(
+                site.territory, site.urls.prefix, self.today
             )
 
     def compile_templates(self) -> None:

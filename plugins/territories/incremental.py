@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pelican
 
-FORMAT = 1
+FORMAT = 2  # 2: each territory's summary and catalogue entry
 MANIFEST = "manifest.json"
 SHARED = ""  # manifest key of the site-wide files (home page, sitemap, robots.txt)
 # A file modified this close to the build may change again within the same mtime tick: its
@@ -180,6 +180,12 @@ class Cache:
         """Forget the manifest before writing: a build that fails halfway leaves no stale hashes."""
         (self.folder / MANIFEST).unlink(missing_ok=True)
 
+    def stats_changed(self, plan: Plan) -> bool:
+        """Whether any file's recorded mtime or size changed (its content did not)."""
+        return any(
+            plan.fingerprints[slug][1] != self.entry(slug).get("files") for slug in plan.folders
+        )
+
     def save(self, keys, plan: Plan, entries: dict[str, dict]) -> None:
         """Record this build: fingerprints and outputs (reloaded models are already stored)."""
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -193,7 +199,7 @@ class Cache:
             }
             for slug in plan.folders
         }
-        territories[SHARED] = entries[SHARED]
+        territories[SHARED] = entries.get(SHARED) or self.entry(SHARED)
         manifest = {
             "format": FORMAT,
             "content_key": keys[0],
