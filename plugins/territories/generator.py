@@ -193,13 +193,8 @@ class TerritoriesGenerator(Generator):
         for slug in plan.removed:
             incremental.remove_stale(output, self.cache.outputs(slug), {})
         self.cache.save(self.keys, plan, entries)
-        catalogue.write_entries(
-            {
-                slug: (entries.get(slug) or self.cache.entry(slug))["catalogue"]
-                for slug in plan.folders
-            },
-            self.catalogue_path,
-        )
+        texts = {slug: self.cache.entry(slug)["catalogue"] for slug in plan.folders}
+        catalogue.write_texts(texts, self.catalogue_path)
 
     def add_summaries(self, entries: dict) -> None:
         """Each loaded territory's summary and catalogue entry, kept for the next builds."""
@@ -209,8 +204,8 @@ class TerritoriesGenerator(Generator):
             slug = site.territory.slug
             entry = entries.setdefault(slug, dict(self.cache.entry(slug)))
             entry["summary"] = site.summary()
-            entry["catalogue"] = catalogue.territory_entry(
-                site.territory, site.urls.prefix, self.today
+            entry["catalogue"] = catalogue.entry_text(
+                catalogue.territory_entry(site.territory, site.urls.prefix, self.today)
             )
 
     def compile_templates(self) -> None:
@@ -270,7 +265,7 @@ class TerritoriesGenerator(Generator):
         for site in self.sites:
             slug = site.territory.slug
             # Territories not re-rendered: their URLs as the last build recorded them.
-            urls += (entries.get(slug) or self.cache.entry(slug))["sitemap"]
+            urls += entries[slug]["sitemap"] if slug in entries else self.cache.sitemap(slug)
         urls += [f"/{p.url}" for p in self.context.get("pages", [])]
         files = {}
         values = self.page_values({})
