@@ -9,7 +9,7 @@ export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
 .PHONY: venv venv-aws venv-dev html publish serve test lint browser clean outbox bench deploy deploy-stack \
-        codeowners preview admin editor report lock
+        deploy-waf codeowners preview admin editor report lock
 
 # Every install comes from the lock files (exact versions and their hashes; `make lock`
 # regenerates them): requirements/runtime.txt for building and serving, requirements/aws.txt
@@ -109,6 +109,7 @@ lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint --regions eu-west-3 -- template.yaml
+	$(BIN)/cfn-lint --regions us-east-1 -- waf.yaml
 
 test: venv-dev browser lint
 	$(BIN)/pytest
@@ -141,6 +142,14 @@ deploy-stack: publish
 	$(SAM) deploy --stack-name $(STACK) --region $(AWS_REGION) --capabilities CAPABILITY_IAM \
 	  --resolve-s3 --no-confirm-changeset --no-fail-on-empty-changeset \
 	  $(if $(SAM_PARAMETERS),--parameter-overrides $(SAM_PARAMETERS))
+
+# The CloudFront web ACL (rate limits per client IP) can only live in us-east-1 (docs/aws.md):
+# its own stack; give its WebAclArn output to the main one (SAM_PARAMETERS="CloudFrontWebAclArn=…").
+deploy-waf:
+	$(SAM) deploy --template-file waf.yaml --stack-name $(STACK)-waf --region us-east-1 \
+	  --no-confirm-changeset --no-fail-on-empty-changeset
+	aws cloudformation describe-stacks --stack-name $(STACK)-waf --region us-east-1 \
+	  --query "Stacks[0].Outputs[?OutputKey=='WebAclArn'].OutputValue" --output text
 
 # .github/CODEOWNERS from the territories' `owners:` lists (commit the result).
 codeowners: venv

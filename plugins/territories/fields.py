@@ -21,7 +21,7 @@ import phonenumbers
 import yaml
 
 from .errors import ContentError
-from .markup import LineDict, LineList, forbidden_html, render_markdown
+from .markup import LineDict, LineList, convert_markdown
 
 INVALID = object()  # returned by a check that reported an error: nothing can be built from it
 _ABSENT = object()  # an optional key that was not written
@@ -152,18 +152,11 @@ class Markdown(Text):
         text = super().check(value, where)
         if text is INVALID:
             return text
-        found = forbidden_html(text)
-        if found:
-            return where.error(forbidden_html_message(found[1]))
-        return render_markdown(text)
-
-
-def forbidden_html_message(found: str) -> str:
-    """Why HTML such as <script> or <iframe> is refused in an editor's Markdown."""
-    return (
-        f"« {found} » n'est pas autorisé : le site ne charge ni script, ni contenu d'un autre "
-        "site (vidéo, carte, formulaire) ; mettez plutôt un lien"
-    )
+        html, problems = convert_markdown(text)
+        # A YAML text's lines are not the file's (folded, indented): the field's line says where.
+        for problem in problems:
+            where.error(problem.message)
+        return INVALID if problems else html
 
 
 class Email(Text):

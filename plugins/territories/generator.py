@@ -282,7 +282,8 @@ class TerritoriesGenerator(Generator):
         """Each file of the territory's images/ folder, beside its pages (logos, photos)."""
         source = site.territory.source_dir / "images"
         prefix = site.urls.prefix.lstrip("/")
-        for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        # The loader refused any link; never follow one anyway.
+        for path in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
             yield f"{prefix}images/{path.relative_to(source).as_posix()}", path.read_bytes()
 
 

@@ -16,6 +16,7 @@ import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISLNK
 
 import pelican
 
@@ -86,14 +87,21 @@ def fingerprint(
     """
     files = {}
     same = True
+    if os.path.islink(folder):  # refused by the loader: never walked into
+        return digest(b"link:" + os.fsencode(os.readlink(folder))), files
     for rel, path, stat in walk(str(folder), ""):
         old = known.get(rel)
-        if old and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
+        if S_ISLNK(stat.st_mode):
+            # A link is never followed (it may point at /proc/self/environ): its target's name
+            # is hashed, so that adding one makes the loader look, and refuse it.
+            sha = digest(b"link:" + os.fsencode(os.readlink(path)))
+        elif old and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
             files[rel] = old
             continue
+        else:
+            with open(path, "rb") as file:
+                sha = digest(file.read())
         same = False
-        with open(path, "rb") as file:
-            sha = digest(file.read())
         mtime = stat.st_mtime_ns if now_ns - stat.st_mtime_ns > RACY_NS else 0
         files[rel] = [mtime, stat.st_size, sha]
     if same and known_digest and len(files) == len(known):
@@ -103,15 +111,15 @@ def fingerprint(
 
 
 def walk(path: str, prefix: str):
-    """(relative name, path, stat) of every file under `path`, in no particular order."""
+    """(relative name, path, stat) of every file and symbolic link under `path`, unsorted."""
     # os.scandir and strings: Path objects cost more than the stat itself here.
     with os.scandir(path) as entries:
         for entry in entries:
             rel = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
                 yield from walk(entry.path, rel + "/")
-            elif entry.is_file():
-                yield rel, entry.path, entry.stat()
+            elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                yield rel, entry.path, entry.stat(follow_symlinks=False)
 
 
 @dataclass

@@ -10,18 +10,18 @@ Public API (used by the Pelican generator and the checker):
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .fields import INVALID, FileContext, Record, Where, forbidden_html_message
+from .fields import INVALID, FileContext, Record, Where
 from .markup import (
     LineDict,
     YamlError,
-    forbidden_html,
+    convert_markdown,
     parse_yaml,
-    render_markdown,
     split_front_matter,
 )
 from .model import Page, Placement, Territory
@@ -31,6 +31,10 @@ from .validation import check_page_slug, check_placement_name, contrast_ratio, i
 __all__ = ["ContentError", "ContentErrors", "contrast_ratio", "load_territories", "load_territory"]
 
 TERRITORY_FILE = "territory.yaml"
+# The largest files read (ours are under 8 KB): beyond, a mistake or an attack, refused before
+# it is parsed.
+MAX_TERRITORY_BYTES = 1024 * 1024
+MAX_MARKDOWN_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | Non
     """One territory with its placements and pages, or None after recording its errors."""
     path = folder / TERRITORY_FILE
     ctx = FileContext(display(path), Path(display(folder)), errors)
+    if not _only_plain_files(folder, errors):
+        return None  # nothing of the folder is read: a link could lead anywhere
     slug_ok = _check_folder_name(folder, ctx)
     if not path.is_file():
         ctx.errors.append(
@@ -129,6 +135,36 @@ def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | Non
     return Territory(
         slug=folder.name, source_dir=folder, placements=placements, pages=pages, **values
     )
+
+
+def _only_plain_files(folder: Path, errors: list[ContentError]) -> bool:
+    """True when the folder holds only folders and regular files; else every other is reported.
+
+    A symbolic link is never followed: one to /proc/self/environ would publish the build's
+    environment (in the deploy job, its AWS keys) as an image, or quote it in an error message.
+    """
+    found = [folder] if folder.is_symlink() else []
+    if not found:
+        for top, dirs, files in os.walk(folder):  # os.walk never enters a linked folder
+            found += [p for p in map(Path(top).joinpath, sorted(dirs + files)) if not _plain(p)]
+    for path in found:
+        errors.append(ContentError(display(path), 1, "", _not_plain_message(path)))
+    return not found
+
+
+def _not_plain_message(path: Path) -> str:
+    if path.is_symlink():
+        return (
+            "lien symbolique refusé : un dossier de territoire ne contient que des fichiers et "
+            "des dossiers ordinaires ; remplacez le lien par une copie de ce qu'il désigne"
+        )
+    return "fichier spécial refusé (ni fichier ordinaire ni dossier) : supprimez-le"
+
+
+def _plain(path: Path) -> bool:
+    """A regular file or folder, not a link nor a device, pipe or socket."""
+    mode = path.lstat().st_mode
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
 
 
 def _check_folder_name(folder: Path, ctx: FileContext) -> bool:
@@ -147,18 +183,34 @@ def _check_folder_name(folder: Path, ctx: FileContext) -> bool:
     return False
 
 
-def _read_text(path: Path, ctx: FileContext) -> str | None:
-    """The file's text, or None after reporting a file that is not UTF-8."""
+def _read_text(path: Path, ctx: FileContext, limit: int) -> str | None:
+    """The file's text, or None after reporting a file too large or not in UTF-8."""
+    with path.open("rb") as file:
+        data = file.read(limit + 1)  # never more: a 50 MB file is not read whole to be refused
+    if len(data) > limit:
+        ctx.errors.append(ContentError(ctx.path, 1, "", _too_large(path, limit)))
+        return None
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         ctx.errors.append(ContentError(ctx.path, 1, "", "le fichier doit être enregistré en UTF-8"))
         return None
 
 
+def _too_large(path: Path, limit: int) -> str:
+    """Why a file is refused for its size, in French."""
+    size = path.stat().st_size / 1024
+    shown = f"{size / 1024:.1f} Mo" if size >= 1024 else f"{size:.0f} Ko"
+    allowed = f"{limit // 1024 // 1024} Mo" if limit >= 1024 * 1024 else f"{limit // 1024} Ko"
+    return (
+        f"fichier trop volumineux ({shown.replace('.', ',')}) : {allowed} au plus ; "
+        "les photos vont dans images/, un texte très long se découpe en pages"
+    )
+
+
 def _check_yaml_file(path: Path, spec: Record, ctx: FileContext):
     """The checked values of a whole YAML file, or INVALID."""
-    text = _read_text(path, ctx)
+    text = _read_text(path, ctx, MAX_TERRITORY_BYTES)
     return INVALID if text is None else _check_yaml_text(text, 1, spec, ctx)
 
 
@@ -204,7 +256,7 @@ def _load_markdown_folder(territory: Path, kind: _MarkdownKind, parent: FileCont
 
 def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
     """One placement or page: name and front matter checked, body rendered."""
-    text = _read_text(path, ctx)
+    text = _read_text(path, ctx, MAX_MARKDOWN_BYTES)
     if text is None:
         return INVALID
     name_ok = kind.check_name(path.stem, Where(ctx, "", 1))
@@ -214,20 +266,18 @@ def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
         return INVALID
     front, front_line, body, body_line = parts
     values = _check_yaml_text(front, front_line, kind.spec, ctx)
-    body_ok = _check_body(body, body_line, ctx)
-    if values is INVALID or not (name_ok and body_ok):
+    body_html = _check_body(body, body_line, ctx)
+    if values is INVALID or body_html is INVALID or not name_ok:
         return INVALID
-    return kind.build(path, values, render_markdown(body))
+    return kind.build(path, values, body_html)
 
 
-def _check_body(body: str, first_line: int, ctx: FileContext) -> bool:
-    """The Markdown text must not embed scripts or other sites' content."""
-    found = forbidden_html(body)
-    if found is None:
-        return True
-    line, what = found
-    ctx.errors.append(ContentError(ctx.path, first_line + line, "", forbidden_html_message(what)))
-    return False
+def _check_body(body: str, first_line: int, ctx: FileContext):
+    """The body's safe HTML, or INVALID after reporting what it asks for that the site refuses."""
+    html, problems = convert_markdown(body)
+    for problem in problems:
+        ctx.errors.append(ContentError(ctx.path, first_line + problem.line, "", problem.message))
+    return INVALID if problems else html
 
 
 def _front_matter_problem(text: str) -> str:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
 
-import cmarkgfm
+import markdown as _markdown
+import nh3
 import yaml
-from cmarkgfm.cmark import Options
 
 from .errors import ContentError
 
-# CommonMark (GitHub's cmark, in C) with tables and footnotes: the Markdown the content editor
-# (Decap CMS) writes and previews, 40 times faster than Python-Markdown, which gave the same
-# HTML byte for byte on every text of the samples, the fixtures and the benchmark corpus
-# (tests/plugins/territories/test_markdown.py keeps checking it; where CommonMark differs, e.g.
-# a list indented by two spaces is nested, docs/benchmarks.md says so). Raw HTML is passed
-# through as Python-Markdown did: forbidden_html() checks the source before rendering.
-MARKDOWN_EXTENSIONS = ("table",)
-_MARKDOWN_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
+# Markdown extensions: tables, footnotes, attribute lists (`extra`) and lists that behave as
+# editors expect (`sane_lists`); nothing that fetches anything or runs code.
+MARKDOWN_EXTENSIONS = ("extra", "sane_lists")
 
 
 # libyaml's parser when PyYAML was built with it: several times faster on large territories.
@@ -61,29 +60,185 @@ class YamlError(Exception):
         self.message = message
 
 
-# Raw HTML an editor may paste into Markdown that would run code or load a third party
-# (the site makes no request elsewhere at page load, and runs no script of the editors').
-_FORBIDDEN_HTML = re.compile(
-    r"<\s*(script|iframe|object|embed|style|link|meta|form)\b|"
-    r"(?:^|[\s{:;\"'/])on[a-z]+\s*=|javascript:",
-    re.IGNORECASE,
+# What an editor's Markdown may become on a page: an allow-list (nh3, the binding of Ammonia)
+# applied to the rendered HTML, so that nothing new reaches a page by being unknown to us.
+# The tags are those Python-Markdown writes with `extra`, and their everyday HTML equivalents.
+ALLOWED_TAGS = frozenset(
+    {"a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "div"}
+    | {"dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+    | {"i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span"}
+    | {"strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul"}
+)
+ALLOWED_ATTRIBUTES = {
+    # id and class: footnotes (fn:1, footnote-ref) and Markdown attribute lists ({: #id .class}).
+    "*": {"id", "class", "title", "lang"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+# Links may only leave for the web, a mail or a call; relative links stay on the site.
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+# Refused with a located message rather than silently dropped: what an editor writes on purpose
+# to run code or to show another site's content (the site makes no request elsewhere at page
+# load, and runs no script of the editors'). Other unknown tags are dropped, their text kept.
+REFUSED_TAGS = frozenset(
+    {"applet", "audio", "base", "button", "embed", "form", "frame", "frameset", "iframe"}
+    | {"input", "link", "math", "meta", "noscript", "object", "picture", "portal", "script"}
+    | {"select", "source", "style", "svg", "template", "textarea", "track", "video"}
+)
+# Attributes holding an address the browser follows (a link) or fetches (a resource).
+_LINK_ATTRIBUTES = frozenset({"href", "action", "formaction", "cite", "longdesc", "xlink:href"})
+_RESOURCE_ATTRIBUTES = frozenset({"src", "srcset", "poster", "background", "data", "lowsrc"})
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
+# Browsers drop tabs and newlines anywhere in a URL, and controls and spaces around it.
+_URL_NOISE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(chr(code) for code in range(0x21))
+_RAW_ATTRIBUTE = r"""\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+
+TAG_REFUSED = (
+    "« <{}> » n'est pas autorisé : le site ne charge ni script, ni contenu d'un autre site "
+    "(vidéo, carte, formulaire) ; mettez plutôt un lien"
+)
+HANDLER_REFUSED = (
+    "« {}= » n'est pas autorisé : le site n'exécute aucun script écrit dans les textes ; "
+    "retirez cet attribut"
+)
+LINK_REFUSED = (
+    "le lien « {} » n'est pas autorisé : seuls les liens https://, http://, mailto:, tel: et "
+    "les liens vers les pages du site sont permis"
+)
+REMOTE_REFUSED = (
+    "l'image « {} » n'est pas autorisée : le site ne charge rien d'un autre site ; déposez "
+    "l'image dans le dossier images/ du territoire et écrivez ![description](images/fichier.jpg)"
 )
 
 
-def forbidden_html(text: str) -> tuple[int, str] | None:
-    """(0-based line, what was found) of the first forbidden HTML in `text`, or None."""
-    match = _FORBIDDEN_HTML.search(text)
-    if match is None:
+@dataclass(frozen=True)
+class HtmlProblem:
+    """Something an editor's Markdown asks for that the site refuses, with where it was written."""
+
+    line: int  # 0-based line of the Markdown text
+    message: str  # French
+
+
+def _normalised_url(value: str) -> str:
+    """A URL as a browser reads it: without tabs, newlines and surrounding controls or spaces."""
+    return _URL_NOISE.sub("", value).strip(_C0_AND_SPACE)
+
+
+def _scheme(url: str) -> str | None:
+    """The scheme of a normalised URL in lower case, or None for a relative one."""
+    match = _SCHEME.match(url)
+    return match.group(1).lower() if match else None
+
+
+def is_remote(url: str) -> bool:
+    """Whether a browser would fetch `url` from elsewhere than the page's own site."""
+    url = _normalised_url(url)
+    # "//host/x" and "/\host/x" (a backslash counts as a slash) name another host.
+    return _scheme(url) is not None or url.replace("\\", "/").startswith("//")
+
+
+class _Inspector(HTMLParser):
+    """Finds, in rendered HTML, the tags, handlers and addresses the site refuses."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[list[str], str]] = []  # ([what to look for in the source], message)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in REFUSED_TAGS:  # one message for the whole tag, whatever its attributes
+            self.found.append(([f"<{tag}"], TAG_REFUSED.format(tag)))
+            return
+        raw_tag = self.get_starttag_text() or ""
+        for name, value in attrs:
+            self._check_attribute(name, value or "", raw_tag)
+
+    handle_startendtag = handle_starttag
+
+    def _check_attribute(self, name: str, value: str, raw_tag: str) -> None:
+        if name.startswith("on"):
+            self.found.append(([name], HANDLER_REFUSED.format(name)))
+            return
+        raw = _raw_value(raw_tag, name) or value
+        # Attribute values come decoded (&#x61; is "a"): the check sees what a browser sees.
+        url = _normalised_url(value)
+        needles = [raw, value, url.partition(":")[2]]
+        if name in _RESOURCE_ATTRIBUTES and is_remote(url):
+            self.found.append((needles, REMOTE_REFUSED.format(_shorten(raw))))
+        elif name in _LINK_ATTRIBUTES and _scheme(url) not in (None, *URL_SCHEMES):
+            self.found.append((needles, LINK_REFUSED.format(_shorten(raw))))
+
+
+def _raw_value(raw_tag: str, name: str) -> str | None:
+    """The value of attribute `name` as written in the tag, before entities are decoded."""
+    match = re.search(rf"\s{re.escape(name)}{_RAW_ATTRIBUTE}", raw_tag, re.IGNORECASE)
+    return next((group for group in match.groups() if group is not None), None) if match else None
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _locate(text: str, needles: list[str], start: int) -> int:
+    """Offset in `text` of the first needle found at or after `start`, else before, else 0."""
+    lowered = text.lower()
+    for needle in (n.lower() for n in needles if len(n) >= 3):
+        for begin in (start, 0):
+            found = lowered.find(needle, begin)
+            if found != -1:
+                return found
+    return 0
+
+
+def html_problems(text: str, html: str) -> list[HtmlProblem]:
+    """What `html` (rendered from the Markdown `text`) holds that the site refuses, located."""
+    inspector = _Inspector()
+    inspector.feed(html)
+    inspector.close()
+    problems, offset = [], 0
+    for needles, message in inspector.found:
+        offset = _locate(text, needles, offset)
+        problem = HtmlProblem(text.count("\n", 0, offset), message)
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def _keep_local_resources(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's last word on each attribute: no address that would fetch from another site."""
+    if attribute in _RESOURCE_ATTRIBUTES and is_remote(value):
         return None
-    return text.count("\n", 0, match.start()), match.group(0).strip().lstrip("{:;\"'/")
+    return value
 
 
-def render_markdown(text: str) -> str:
-    """HTML of an editor's Markdown text (without the final newline, as before the switch)."""
-    html = cmarkgfm.markdown_to_html_with_extensions(
-        text, options=_MARKDOWN_OPTIONS, extensions=list(MARKDOWN_EXTENSIONS)
+def sanitise_html(html: str) -> str:
+    """`html` reduced to the allowed tags, attributes and link schemes."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        attribute_filter=_keep_local_resources,
+        # Markdown links are the editor's own: no rel added (no target=_blank survives anyway).
+        link_rel=None,
+        strip_comments=True,
     )
-    return html.strip()
+
+
+@functools.cache
+def _markdown_converter() -> _markdown.Markdown:
+    # Building a converter loads its extensions: done once, then reset between documents.
+    return _markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS), output_format="html")
+
+
+def convert_markdown(text: str) -> tuple[str, list[HtmlProblem]]:
+    """(safe HTML of an editor's Markdown text, what it asked for that the site refuses)."""
+    html = _markdown_converter().reset().convert(text)
+    return sanitise_html(html), html_problems(text, html)
 
 
 def parse_yaml(text: str, first_line: int = 1) -> tuple[object, list[tuple[int, str]]]:
@@ -95,8 +250,102 @@ def parse_yaml(text: str, first_line: int = 1) -> tuple[object, list[tuple[int, 
         raise YamlError(line, _yaml_problem(error)) from None
     if node is None:
         return None, []
+    try:
+        _check_graph(node)
+    except _Refused as refused:
+        raise YamlError(first_line + _refusal_line(text, refused), refused.message) from None
     builder = _Builder(first_line)
     return builder.build(node), builder.duplicates
+
+
+# YAML bombs: an alias (*name) repeats an anchored value (&name) without copying its text, so
+# a few kilobytes of aliases of aliases stand for billions of values. Editors use an alias or
+# a merge (<<: *base) now and then: in all, aliases may repeat this many values.
+MAX_ALIAS_VALUES = 10_000
+# Sections within sections; the deepest of ours is 4 (deeper would exhaust Python's stack).
+MAX_DEPTH = 40
+# The tags of YAML's core schema and timestamps: anything else (`!!python/object`, `!foo`) is
+# either code to run or a type nobody asked for.
+MERGE_TAG = "tag:yaml.org,2002:merge"
+STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "merge")
+)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it was written: !!python/object rather than tag:yaml.org,2002:python/object."""
+    return tag.replace("tag:yaml.org,2002:", "!!", 1)
+
+
+class _Refused(Exception):
+    """A YAML structure refused before any value is built: where (a node, or the n-th alias)."""
+
+    def __init__(self, message: str, node: yaml.Node | None = None, alias: int = 0):
+        super().__init__(message)
+        self.message, self.node, self.alias = message, node, alias
+
+
+def _check_graph(root: yaml.Node) -> None:
+    """Refuse unknown tags, excessive depth, recursive aliases and alias bombs."""
+    sizes: dict[int, int] = {}  # values under a node, aliases expanded, once it is walked
+    walking: set[int] = set()  # an alias to one of these is a loop
+    aliased: list[yaml.Node] = []  # the target of each alias, in the order of the document
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]  # depth -1: the node's children are done
+    while stack:
+        node, depth = stack.pop()
+        if depth < 0:
+            walking.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if id(node) in walking:
+            raise _Refused(RECURSIVE_ALIAS, alias=len(aliased))
+        if id(node) in sizes:
+            aliased.append(node)
+            continue
+        if node.tag not in STANDARD_TAGS:
+            raise _Refused(UNKNOWN_TAG.format(_shown_tag(node.tag)), node=node)
+        if depth > MAX_DEPTH:
+            raise _Refused(TOO_DEEP.format(MAX_DEPTH), node=node)
+        walking.add(id(node))
+        stack.append((node, -1))
+        stack.extend((child, depth + 1) for child in reversed(_children(node)))
+    repeated = 0
+    for index, target in enumerate(aliased):
+        repeated += sizes[id(target)]
+        if repeated > MAX_ALIAS_VALUES:
+            raise _Refused(
+                ALIAS_BOMB.format(f"{MAX_ALIAS_VALUES:,}".replace(",", "\u202f")), alias=index
+            )
+
+
+def _refusal_line(text: str, refused: _Refused) -> int:
+    """0-based line of a refusal: its node's, or that of the n-th alias of the text."""
+    if refused.node is not None:
+        return refused.node.start_mark.line
+    # Aliases leave no trace in the composed nodes (an alias *is* its target): the events do.
+    aliases = (e for e in yaml.parse(text, Loader=_COMPOSER) if isinstance(e, yaml.AliasEvent))
+    event = next(itertools.islice(aliases, refused.alias, None), None)
+    return event.start_mark.line if event else 0
+
+
+UNKNOWN_TAG = (
+    "étiquette YAML « {} » refusée : seules les valeurs simples (texte, nombre, date, "
+    "true/false, liste, section) sont permises ; un texte qui commence par « ! » doit être "
+    "entre guillemets"
+)
+TOO_DEEP = "YAML refusé : plus de {} niveaux de sections imbriquées"
+RECURSIVE_ALIAS = "YAML refusé : cet alias (*nom) se contient lui-même"
+ALIAS_BOMB = (
+    "YAML refusé : les alias (*nom) de ce fichier répètent plus de {} valeurs ; "
+    "recopiez plutôt les valeurs voulues"
+)
 
 
 def _yaml_error_line(error: yaml.MarkedYAMLError) -> int:
@@ -128,6 +377,7 @@ _YAML_PROBLEMS = (
     ("expected ',' or ']'", "crochet non fermé ou virgule manquante dans une liste [a, b]"),
     ("expected ',' or '}'", "accolade non fermée ou virgule manquante"),
     ("found undefined alias", "alias (*nom) inconnu"),
+    ("exceeded maximum nesting depth", "trop de listes ou de sections imbriquées"),
 )
 
 
@@ -153,6 +403,7 @@ class _Builder:
         self.first_line = first_line
         self.constructor = yaml.SafeLoader("")
         self.duplicates: list[tuple[int, str]] = []  # (line, key) of keys written twice
+        self.merged: dict[int, int] = {}  # id of a mapping node → pairs its merge keys brought
 
     def line(self, node: yaml.Node) -> int:
         return self.first_line + node.start_mark.line
@@ -164,14 +415,26 @@ class _Builder:
             return self.sequence(node)
         return self.scalar(node)
 
+    def merged_pairs(self, node: yaml.MappingNode) -> int:
+        """How many of the mapping's first pairs come from merge keys (<<), once flattened."""
+        if id(node) not in self.merged:  # an aliased mapping is flattened only once
+            own = sum(1 for key, _ in node.value if key.tag != MERGE_TAG)
+            self.constructor.flatten_mapping(node)
+            self.merged[id(node)] = len(node.value) - own
+        return self.merged[id(node)]
+
     def mapping(self, node: yaml.MappingNode) -> LineDict:
-        self.constructor.flatten_mapping(node)  # YAML merge keys (<<)
+        merged = self.merged_pairs(node)
         result = LineDict(self.line(node))
-        for key_node, value_node in node.value:
+        written: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             # The key as written: YAML 1.1 would read `no:` or `on:` as booleans.
             key = str(key_node.value)
-            if key in result:
-                self.duplicates.append((self.line(key_node), key))
+            # A key written beside a merge overrides the merged one: only one written twice is.
+            if index >= merged:
+                if key in written:
+                    self.duplicates.append((self.line(key_node), key))
+                written.add(key)
             result[key] = self.build(value_node)
             result.key_lines[key] = self.line(key_node)
             if isinstance(value_node, yaml.ScalarNode):

@@ -31,6 +31,9 @@ RESERVED_PAGE_SLUGS = (
 )
 
 SLUG = r"[a-z0-9-]+"
+# The longest placement id the forms accept (functions/forms/validation.py, `placement`): the id
+# travels in the welcomer request, so a longer one could never be asked about.
+MAX_PLACEMENT_ID = 120
 
 
 def is_slug(name: str) -> bool:
@@ -101,14 +104,21 @@ def check_subsidy(values: dict, at) -> None:
 
 
 def check_placement_name(name: str, where: Where) -> bool:
-    """A placement's file name is its id and URL path: it must be a slug."""
-    if is_slug(name):
-        return True
-    where.error(
-        f"le nom de fichier « {name}.md » ne convient pas : lettres minuscules sans accent, "
-        "chiffres et tirets seulement (ex. remplacement-mg-blois.md)"
-    )
-    return False
+    """A placement's file name is its id and URL path: a slug the forms accept."""
+    if not is_slug(name):
+        where.error(
+            f"le nom de fichier « {name}.md » ne convient pas : lettres minuscules sans accent, "
+            "chiffres et tirets seulement (ex. remplacement-mg-blois.md)"
+        )
+        return False
+    if len(name) > MAX_PLACEMENT_ID:
+        where.error(
+            f"le nom de fichier est trop long ({len(name)} caractères sans « .md ») : "
+            f"{MAX_PLACEMENT_ID} au plus, sinon le formulaire de demande refuserait cette offre ; "
+            "raccourcissez-le"
+        )
+        return False
+    return True
 
 
 def check_page_slug(slug: str, where: Where) -> bool:

@@ -37,9 +37,9 @@ def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict:
 CloudFormationLoader.add_multi_constructor("!", _tag)
 
 
-def load_template() -> dict:
-    """template.yaml as a dict; tags become {"Ref": ...} / {"Fn::GetAtt": ...}."""
-    return yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CloudFormationLoader)
+def load_template(path: Path = TEMPLATE) -> dict:
+    """template.yaml (or another template) as a dict; tags become {"Ref": ...} / {"Fn::…": ...}."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=CloudFormationLoader)
 
 
 def create_table_from_template(template: dict, name: str, client=None) -> str:

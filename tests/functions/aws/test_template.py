@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -12,8 +13,9 @@ from pathlib import Path
 
 import boto3
 import pytest
-from aws_testkit import ROOT, make_submission, matches_filter, stream_event
+from aws_testkit import ROOT, load_template, make_submission, matches_filter, stream_event
 from forms.aws.dynamodb_store import DUE_INDEX, PENDING_INDEX, to_item
+from forms.aws.origin import HEADER
 from forms.delivery import FAILED_MARK, new_job
 from forms.ports import FORMS
 
@@ -62,10 +64,13 @@ def mailer_function(template: dict) -> dict:
     return template["Resources"]["MailerFunction"]
 
 
-def test_cfn_lint_finds_nothing():
+@pytest.mark.parametrize(
+    ("name", "region"), [("template.yaml", "eu-west-3"), ("waf.yaml", "us-east-1")]
+)
+def test_cfn_lint_finds_nothing(name, region):
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
     result = subprocess.run(
-        [cfn_lint, "--regions", "eu-west-3", "--", "template.yaml"],
+        [cfn_lint, "--regions", region, "--", name],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -302,15 +307,35 @@ def test_security_headers_forbid_inline_code_and_framing(template):
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
 
 
-def run_directory_index(template: dict, uri: str, query: dict | None = None) -> dict:
-    """The CloudFront Function of the template, run by Node on one viewer request."""
-    code = template["Resources"]["DirectoryIndexFunction"]["Properties"]["FunctionCode"]
-    request = {"uri": uri, "querystring": query or {}, "headers": {}}
-    script = f"{code}\nconsole.log(JSON.stringify(handler({{request: {json.dumps(request)}}})));"
+def run_cloudfront_function(template: dict, name: str, requests: list[dict]) -> list[dict]:
+    """A CloudFront Function of the template, run by Node on viewer requests.
+
+    A redirect's Location is also resolved as a browser would (WHATWG URL, Node's `URL`)
+    against https://site.example/, in `resolved_host`.
+    """
+    code = template["Resources"][name]["Properties"]["FunctionCode"]
+    script = (
+        f"{code}\n"
+        f"var answers = {json.dumps(requests)}.map(function (request) {{\n"
+        "  var answer = handler({request: request});\n"
+        "  var location = answer.headers && answer.headers.location;\n"
+        "  if (location) {\n"
+        "    answer.resolved_host = new URL(location.value, 'https://site.example/').host;\n"
+        "  }\n"
+        "  return answer;\n"
+        "});\n"
+        "console.log(JSON.stringify(answers));"
+    )
     result = subprocess.run(
         ["node", "-e", script], capture_output=True, text=True, timeout=30, check=True
     )
     return json.loads(result.stdout)
+
+
+def run_directory_index(template: dict, uri: str, query: dict | None = None) -> dict:
+    """The directory-index CloudFront Function on one viewer GET request."""
+    request = {"method": "GET", "uri": uri, "querystring": query or {}, "headers": {}}
+    return run_cloudfront_function(template, "DirectoryIndexFunction", [request])[0]
 
 
 @pytest.mark.parametrize(
@@ -332,9 +357,175 @@ def test_a_folder_without_its_slash_is_redirected_with_its_query(template):
     assert answer["headers"]["location"]["value"] == "/loiret/welcomers/?placement=mg-1"
 
 
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "//evil%2Ecom",
+        "///evil%2Ecom",
+        "/\\evil%2Ecom",
+        "/\\/evil%2Ecom",
+        "//evil%2Ecom/path",
+        "//evil",
+        "/\\",
+        "//",
+    ],
+)
+def test_the_folder_redirect_never_leaves_the_site(template, uri):
+    answer = run_directory_index(template, uri, {"q": {"value": "1"}})
+    if "statusCode" in answer:  # "//" ends with a slash: served, not redirected
+        assert answer["statusCode"] == 301
+        assert answer["resolved_host"] == "site.example", answer["headers"]["location"]
+        assert not answer["headers"]["location"]["value"].startswith(("//", "/\\"))
+
+
+def test_the_folder_redirect_keeps_a_deep_path_as_it_was(template):
+    answer = run_directory_index(template, "/loiret//offres")
+    assert answer["headers"]["location"]["value"] == "/loiret//offres/"
+
+
+def api_requests(method: str, uris: list[str]) -> list[dict]:
+    return [{"method": method, "uri": uri, "querystring": {}, "headers": {}} for uri in uris]
+
+
+def test_only_post_and_options_reach_the_api_s_forms(template):
+    forms = [f"/api/{form}" for form in FORMS]
+    for method in ("POST", "OPTIONS"):
+        answers = run_cloudfront_function(
+            template, "ApiMethodsFunction", api_requests(method, forms)
+        )
+        assert all("statusCode" not in answer for answer in answers)  # forwarded unchanged
+    for method in ("GET", "HEAD", "PUT", "PATCH", "DELETE"):
+        answers = run_cloudfront_function(
+            template, "ApiMethodsFunction", api_requests(method, forms)
+        )
+        for answer in answers:
+            assert answer["statusCode"] == 405
+            assert answer["headers"]["allow"]["value"] == "POST, OPTIONS"
+            assert json.loads(answer["body"]["data"]) == {
+                "errors": {"body": "Méthode non acceptée."}
+            }
+
+
+def test_every_get_route_of_the_api_is_let_through_by_the_edge(template):
+    """The read-only pages (the no-JavaScript correction page) must stay reachable."""
+    gets = [
+        event["Properties"]["Path"].replace("{form}", FORMS[0])
+        for function in functions(template).values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "HttpApi" and event["Properties"]["Method"] == "GET"
+    ]
+    assert gets  # the correction page
+    for method in ("GET", "HEAD"):
+        answers = run_cloudfront_function(
+            template, "ApiMethodsFunction", api_requests(method, gets)
+        )
+        assert all("statusCode" not in answer for answer in answers)
+
+
+def test_the_api_has_explicit_routes_only(template):
+    """No ANY method, no catch-all route: an unknown path or method is the API's own 404."""
+    for function in functions(template).values():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                assert event["Properties"]["Method"] in ("GET", "POST")
+                assert "$default" not in event["Properties"]["Path"]
+                assert "+}" not in event["Properties"]["Path"]  # no greedy {proxy+}
+    api = template["Resources"]["FormsApi"]["Properties"]
+    assert api["CorsConfiguration"]["AllowMethods"] == ["POST"]
+
+
+def distribution(template: dict) -> dict:
+    return template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]
+
+
+def test_the_edge_goes_through_the_api_methods_function(template):
+    [api] = distribution(template)["CacheBehaviors"]
+    [association] = api["FunctionAssociations"]
+    assert association == {
+        "EventType": "viewer-request",
+        "FunctionARN": {"Fn::GetAtt": ["ApiMethodsFunction", "FunctionMetadata.FunctionARN"]},
+    }
+
+
+def test_cloudfront_error_pages_never_replace_the_api_s_json_errors(template):
+    """Error pages apply to every path: only 403 (S3's missing key) is replaced, never sent by
+    the API through CloudFront; its 404, 405, 413, 422, 429 and 5xx go through as they are."""
+    replaced = {r["ErrorCode"] for r in distribution(template)["CustomErrorResponses"]}
+    assert replaced == {403}
+    sources = "\n".join(p.read_text("utf-8") for p in (ROOT / "functions").rglob("*.py"))
+    # No status 403 anywhere in the functions' code (as an argument, a value or a constant).
+    assert not re.search(r"[(:=,]\s*403\b|FORBIDDEN", sources)
+
+
+def test_the_api_answers_only_requests_that_came_through_cloudfront(template):
+    api = template["Resources"]["FormsApi"]["Properties"]
+    auth = api["Auth"]
+    authorizer = auth["Authorizers"][auth["DefaultAuthorizer"]]
+    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["OriginVerifyFunction", "Arn"]}
+    assert authorizer["Identity"]["Headers"] == [HEADER]
+    assert authorizer["EnableSimpleResponses"] is True
+    [origin] = [o for o in distribution(template)["Origins"] if o["Id"] == "forms-api"]
+    [header] = origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == HEADER
+    secret = "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"
+    assert header["HeaderValue"] == {"Fn::Sub": secret}
+    verifier = template["Resources"]["OriginVerifyFunction"]["Properties"]
+    assert verifier["Environment"]["Variables"]["ORIGIN_VERIFY_SECRET_ARN"] == {
+        "Ref": "OriginVerifySecret"
+    }
+    # The authorizer is the only function that may read that secret.
+    readers = {
+        name
+        for name, function in functions(template).items()
+        if {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "OriginVerifySecret"}}}
+        in policies(template, function)
+    }
+    assert readers == {"OriginVerifyFunction"}
+
+
+def test_the_default_endpoint_is_disabled_whenever_cloudfront_has_another_name(template):
+    api = template["Resources"]["FormsApi"]["Properties"]
+    assert api["DisableExecuteApiEndpoint"] == {"Fn::If": ["HasApiDomain", True, False]}
+    [origin] = [o for o in distribution(template)["Origins"] if o["Id"] == "forms-api"]
+    condition, custom, default = origin["DomainName"]["Fn::If"]
+    assert (condition, custom) == ("HasApiDomain", {"Ref": "ApiDomainName"})
+    assert "execute-api" in default["Fn::Sub"]
+    mapping = template["Resources"]["ApiDomainMapping"]
+    assert mapping["Condition"] == "HasApiDomain"
+    assert mapping["Properties"]["ApiId"] == {"Ref": "FormsApi"}
+    domain = template["Resources"]["ApiDomain"]["Properties"]
+    assert domain["DomainNameConfigurations"][0]["EndpointType"] == "REGIONAL"
+
+
+def test_access_logs_of_cloudfront_and_the_api_are_kept_for_a_limited_time(template):
+    retention = {"Ref": "AccessLogRetentionDays"}
+    logging = distribution(template)["Logging"]
+    assert logging["Bucket"] == {"Fn::GetAtt": ["AccessLogBucket", "DomainName"]}
+    bucket = template["Resources"]["AccessLogBucket"]["Properties"]
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"]) == ("Enabled", retention)
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    # CloudFront's standard logs are written with an ACL: BucketOwnerEnforced would refuse them.
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerPreferred"}]
+    settings = template["Resources"]["FormsApi"]["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}
+    fields = json.loads(settings["Format"])
+    assert {"requestId", "status", "route"} <= set(fields)
+    assert template["Resources"]["ApiAccessLogs"]["Properties"]["RetentionInDays"] == retention
+    allowed = template["Parameters"]["AccessLogRetentionDays"]["AllowedValues"]
+    assert max(allowed) <= 365
+
+
+def test_the_cloudfront_web_acl_is_taken_as_a_parameter(template):
+    assert distribution(template)["WebACLId"] == {
+        "Fn::If": ["HasWebAcl", {"Ref": "CloudFrontWebAclArn"}, {"Ref": "AWS::NoValue"}]
+    }
+
+
 def test_outputs_give_operators_what_they_need(template):
     assert {
         "ApiUrl",
+        "AccessLogBucketName",
         "DistributionDomain",
         "SiteBucketName",
         "SubmissionsTableName",
@@ -358,6 +549,37 @@ def test_sam_translates_the_template(template, monkeypatch):
         "AWS::Lambda::EventSourceMapping",
         "AWS::Scheduler::Schedule",
     } <= kinds
+
+
+def test_sam_puts_every_route_behind_the_origin_check_and_maps_the_api_domain(
+    template, monkeypatch
+):
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    document = json.loads(json.dumps(template))
+    document["Globals"]["Function"]["CodeUri"] = "s3://artifacts/functions.zip"
+    parameters = {
+        "AllowedOrigins": ["https://territoires.example.fr"],
+        "SiteDomainNames": [""],
+        "ApiDomainName": "api.territoires.example.fr",
+        "ApiCertificateArn": "arn:aws:acm:eu-west-3:123456789012:certificate/abc",
+    }
+    resources = transform(document, parameters, ManagedPolicies())["Resources"]
+    body = resources["FormsApi"]["Properties"]["Body"]
+    [server] = body["servers"]
+    assert server["x-amazon-apigateway-endpoint-configuration"] == {
+        "disableExecuteApiEndpoint": {"Fn::If": ["HasApiDomain", True, False]}
+    }
+    scheme = body["components"]["securitySchemes"]["CloudFrontOnly"]
+    assert scheme["x-amazon-apigateway-authorizer"]["identitySource"] == [
+        f"$request.header.{HEADER}"
+    ]
+    operations = [op for path in body["paths"].values() for op in path.values()]
+    assert operations and all(op["security"] == [{"CloudFrontOnly": []}] for op in operations)
+    stage = resources["ApiDomainMapping"]["Properties"]["Stage"]["Ref"]
+    assert resources[stage]["Type"] == "AWS::ApiGatewayV2::Stage"
+    assert "AccessLogSettings" in resources[stage]["Properties"]
 
 
 class ManagedPolicies:
@@ -389,3 +611,24 @@ def test_the_dead_letter_queue_properties_are_accepted_by_sqs(aws, template):
     created = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert created["SqsManagedSseEnabled"] == "true"
     assert created["MessageRetentionPeriod"] == str(properties["MessageRetentionPeriod"])
+
+
+def test_the_edge_web_acl_limits_each_client_ip_and_the_api_most():
+    waf = load_template(ROOT / "waf.yaml")
+    acl = waf["Resources"]["EdgeWebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT"
+    [assertion] = waf["Rules"]["CloudFrontAclsLiveInUsEast1"]["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    api, every = rules["api-requests-per-ip"], rules["requests-per-ip"]
+    for rule in (api, every):
+        rate = rule["Statement"]["RateBasedStatement"]
+        assert rate["AggregateKeyType"] == "IP"
+        assert rule["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    scope = api["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (scope["PositionalConstraint"], scope["SearchString"]) == ("STARTS_WITH", "/api/")
+    defaults = {name: p["Default"] for name, p in waf["Parameters"].items()}
+    assert defaults["ApiRequestsPerIp"] < defaults["SiteRequestsPerIp"]
+    body = acl["CustomResponseBodies"]["api-too-many-requests"]
+    assert set(json.loads(body["Content"])) == {"errors"}  # the API's own error shape
+    assert waf["Outputs"]["WebAclArn"]["Value"] == {"Fn::GetAtt": ["EdgeWebAcl", "Arn"]}

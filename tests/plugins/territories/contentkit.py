@@ -12,3 +12,39 @@ contact:
   email: contact@example.org
 notify: [accueil@example.org]
 """
+
+# The smallest valid placement file; its body (« Texte de l'offre. ») is on line 9.
+PLACEMENT = """\
+---
+title: Remplacement
+kind: stage
+profession: infirmier
+commune: Blois
+start: 2027-09-01
+end: 2027-10-01
+---
+Texte de l'offre.
+"""
+
+
+def write_territory(root, files: dict, slug: str = "x"):
+    """Write `files` (relative path → text or bytes) into root/<slug>/; returns root."""
+    for name, content in files.items():
+        path = root / slug / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def content_errors(root) -> list[str]:
+    """The text of every error the loader reports for the territories under `root`."""
+    from territories.loader import ContentErrors, load_territories
+
+    try:
+        load_territories(root)
+    except ContentErrors as raised:
+        return [str(error) for error in raised.errors]
+    raise AssertionError("the content was accepted")

@@ -4,25 +4,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from contentkit import MINIMAL
+from contentkit import MINIMAL, PLACEMENT
 from territories.loader import ContentErrors, load_territories
 from territories.model import PLACEMENT_KINDS
 
 T = "territories/x/territory.yaml"
 P = "territories/x/placements/offre.md"
 
-
-PLACEMENT = """\
----
-title: Remplacement
-kind: stage
-profession: infirmier
-commune: Blois
-start: 2027-09-01
-end: 2027-10-01
----
-Texte de l'offre.
-"""
 
 PAGE = "---\ntitle: Une page\n---\nTexte.\n"
 
@@ -283,19 +271,19 @@ TERRITORY_ERRORS = {
     # Markdown
     "script_in_the_intro": (
         MINIMAL + "intro: |\n  Bienvenue.\n  <script>alert(1)</script>\n",
-        f"{T}:9: intro: « <script » n'est pas autorisé",
+        f"{T}:9: intro: « <script> » n'est pas autorisé",
     ),
     "event_handler_in_the_intro": (
         MINIMAL + "intro: '<img src=x.png onerror=alert(1)>'\n",
         f"{T}:9: intro: « onerror= » n'est pas autorisé",
     ),
     "event_handler_in_markdown_attributes": (
-        MINIMAL + "intro: 'Bienvenue {onclick=alert(1)}'\n",
+        MINIMAL + "intro: |\n  # Bienvenue {onclick=alert(1)}\n",
         f"{T}:9: intro: « onclick= » n'est pas autorisé",
     ),
     "javascript_link": (
         MINIMAL + "intro: '[clic](javascript:alert(1))'\n",
-        f"{T}:9: intro: « javascript: » n'est pas autorisé",
+        f"{T}:9: intro: le lien « javascript:alert(1) » n'est pas autorisé",
     ),
     # images and owners
     "missing_logo": (
@@ -375,7 +363,7 @@ PLACEMENT_ERRORS = {
         PLACEMENT.replace(
             "Texte de l'offre.", "Voir :\n\n<iframe src='https://x.example'></iframe>"
         ),
-        [f"{P}:11: « <iframe » n'est pas autorisé : le site ne charge ni script"],
+        [f"{P}:11: « <iframe> » n'est pas autorisé : le site ne charge ni script"],
     ),
     "front_matter_syntax": (
         PLACEMENT.replace("commune: Blois", "commune: Blois : centre"),
