@@ -93,8 +93,9 @@ outbox: venv
 bench: venv-dev
 	@command -v hugo >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
-	$(BIN)/python bench/build_bench.py --sizes 10 100 --runs 5
+	$(BIN)/python bench/build_bench.py --sizes 100 1000 --runs 3
 	$(BIN)/python bench/incremental_bench.py --size 100 --runs 3
+	$(BIN)/python bench/incremental_bench.py --size 1000 --runs 3 --no-check
 	$(BIN)/pelican --settings pelicanconf.py
 	$(BIN)/python bench/page_weight.py output
 	$(BIN)/python bench/forms_bench.py

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import write_corpus
-from harness import ROOT, fresh_dir, note, our_build_cmd, run_measured
+from harness import ROOT, SCRATCH, fresh_dir, note, our_build_cmd, run_measured
 
 
 def tree_lines(label: str, root: Path) -> list[str]:
@@ -44,7 +44,7 @@ def build_lines(label: str, territories: Path, work: Path, extra: dict | None = 
 
 def listing(size: int) -> list[str]:
     """The listing of both builds."""
-    with tempfile.TemporaryDirectory(prefix="bench-digest-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-digest-", dir=SCRATCH) as tmp:
         work = Path(tmp)
         # The real territories are built with the corpus's date too: the same output whatever
         # day this runs (placements past that date would otherwise disappear).
