@@ -181,7 +181,7 @@ class TerritoriesGenerator(Generator):
                 self.cache.save(self.keys, plan, {})
             return
         self.cache.invalidate()
-        self.made_dirs: set[Path] = set()
+        self.made_dirs: dict[str, bool] = {}
         wanted = set(plan.render)
         rendered = [site for site in self.sites if site.territory.slug in wanted]
         if rendered:
@@ -254,8 +254,8 @@ class TerritoriesGenerator(Generator):
         return self.env.get_template(output.template).render(page).encode("utf-8")
 
     def write(self, rel: str, data: bytes, known: dict) -> str:
-        path = Path(self.output_path)
-        return incremental.write_if_changed(path, rel, data, known.get(rel), self.made_dirs)
+        output = self.output_path
+        return incremental.write_if_changed(output, rel, data, known.get(rel), self.made_dirs)
 
     def write_site_files(self, entries: dict) -> dict[str, str]:
         """The home page, sitemap.xml (our pages and the operator's) and robots.txt."""

@@ -254,25 +254,34 @@ def packed(entry: dict) -> dict:
     return entry
 
 
-def write_if_changed(output: Path, rel: str, data: bytes, known: str | None, made: set) -> str:
-    """Write `data` to output/rel unless it already holds those bytes; returns their hash."""
+def write_if_changed(output: str, rel: str, data: bytes, known: str | None, made: dict) -> str:
+    """Write `data` to output/rel unless it already holds those bytes; returns their hash.
+
+    `made` records the folders seen by this build, True for those it created: a file in one of
+    them is new, written without looking for it first (5,000 files per 100 territories).
+    """
     sha = digest(data)
     if known == sha:
         return sha
-    path = output / rel
-    if known is None and same_bytes(path, data):
-        return sha
-    if path.parent not in made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        made.add(path.parent)
-    path.write_bytes(data)
+    path = os.path.join(output, rel)
+    folder = os.path.dirname(path)
+    if folder not in made:
+        made[folder] = not os.path.isdir(folder)
+        if made[folder]:
+            os.makedirs(folder, exist_ok=True)
+    if made[folder] or known is not None or not same_bytes(path, data):
+        with open(path, "wb") as file:
+            file.write(data)
     return sha
 
 
-def same_bytes(path: Path, data: bytes) -> bool:
+def same_bytes(path: str, data: bytes) -> bool:
     """Whether the file exists with exactly these bytes (size checked first, it is cheaper)."""
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as file:
+            return file.read() == data
     except OSError:
         return False
 
