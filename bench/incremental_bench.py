@@ -216,7 +216,8 @@ def print_report(size: int, full: Measure, times: dict, wrong: list, runs: int, 
         cpu = statistics.median(m.cpu_s for m in values)
         rss = max(m.peak_rss_mib for m in values)
         print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {correct} |")
-    print(f"\nMédianes sur {runs} essais ; chaque reconstruction comparée à un build propre.")
+    compared = "chaque reconstruction comparée à un build propre" if check else "sans comparaison"
+    print(f"\nMédianes sur {runs} essais ; {compared}.")
 
 
 if __name__ == "__main__":
