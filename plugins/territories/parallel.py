@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 
 # Items per worker below which a worker's start-up (fork, pickled results: ~20 ms) costs more
 # than it saves. A territory loads or renders in 15-40 ms; with 4, a cold build of 10
@@ -44,7 +42,13 @@ def map_chunks(job: Callable[[list], list], items: list, workers: int | None = N
     """
     global _job
     count = min(workers or cores(), max(1, len(items) // MIN_ITEMS))
-    if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if count < 2:
+        return job(items)
+    # Imported here: a rebuild of one territory never forks, and skips their import time.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return job(items)
     chunks = [items[i::count] for i in range(count)]
     _job = job
