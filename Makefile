@@ -8,8 +8,8 @@ TERRITORY ?=
 export TERRITORY
 export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 
-.PHONY: venv venv-aws venv-dev html publish serve test lint browser clean outbox bench deploy deploy-stack \
-        deploy-waf codeowners preview admin editor report lock
+.PHONY: venv venv-aws venv-dev html publish serve test lint browser clean outbox bench fault-bench \
+        deploy deploy-stack deploy-waf codeowners preview admin editor report lock
 
 # Every install comes from the lock files (exact versions and their hashes; `make lock`
 # regenerates them): requirements/runtime.txt for building and serving, requirements/aws.txt
@@ -99,6 +99,10 @@ bench: venv-dev
 	$(BIN)/pelican --settings pelicanconf.py
 	$(BIN)/python bench/page_weight.py output
 	$(BIN)/python bench/forms_bench.py
+
+# The forms under faults: kill -9, a locked database, an unwritable outbox (docs/forms.md).
+fault-bench: venv
+	$(BIN)/python bench/fault_bench.py
 
 # Screenshots (docs/screenshots/tmp/) and Lighthouse scores of each territory's main pages
 # (docs/browser-checks.md); Lighthouse is installed on first use into .cache/lighthouse/.

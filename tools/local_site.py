@@ -47,15 +47,17 @@ def serve(
     catalogue: Path | None = None,
     console: Path | None = None,
     port: int | None = None,
+    env: dict[str, str] | None = None,
 ):
     """`python -m forms.local` serving `root`, its store and outbox in `var`; yields its URL.
 
-    On `port`, or on a free one.
+    On `port`, or on a free one; `env`: variables added to the server's environment.
     E-mails always go to the outbox (SMTP_HOST is dropped). Raises RuntimeError, with what the
     server printed, if it does not answer within 15 s.
     """
     port = port or free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions"), "PYTHONUNBUFFERED": "1"}
+    extra = env or {}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "functions"), "PYTHONUNBUFFERED": "1", **extra}
     env.pop("SMTP_HOST", None)
     if catalogue:
         env["CATALOGUE_PATH"] = str(catalogue)

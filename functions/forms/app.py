@@ -39,6 +39,9 @@ class Settings:
     site_url: str = ""
     # The operating startup's own inbox: it receives every submission (CONTRACT 3.1); "" = none.
     operator_email: str = ""
+    # Limits per client (submissions per IP and per address before a challenge): FORMS_RATE_LIMIT
+    # =off switches them off for load tests; the acknowledgements' limit per address stays.
+    rate_limit: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -50,6 +53,7 @@ class Settings:
             privacy_path=env.get("FORM_PRIVACY_PATH") or DEFAULT_PRIVACY_PATH,
             site_url=(env.get("SITE_URL") or "").rstrip("/"),
             operator_email=(env.get("OPERATOR_EMAIL") or "").strip(),
+            rate_limit=(env.get("FORMS_RATE_LIMIT") or "on").strip().lower() != "off",
         )
 
 

@@ -164,11 +164,16 @@ def notification(
 def acknowledgement(
     submission: Submission, territory: TerritoryInfo, mail_from: str, context: dict | None = None
 ) -> EmailMessage:
-    """The message to the sender: what happens next (for an order: reference and amounts)."""
+    """The message to the sender: what happens next (for an order: reference and amounts).
+
+    It goes to an address nobody has confirmed: it repeats nothing the sender typed (names,
+    organisation, message, delivery address), only our words, the catalogue and the prices.
+    """
     context = context or _context(submission, territory)
     subject = f"[{territory.name}] Nous avons bien reçu votre {context['form_title'].lower()}"
     message = _new_message(submission, ACKNOWLEDGEMENT, subject, mail_from)
-    message["To"] = _address(submission.fields["email"], context["name"])
+    # The address alone: the name typed would be shown to whoever owns the address (no echo).
+    message["To"] = _address(submission.fields["email"])
     message["Reply-To"] = _address(
         territory.contact_email, territory.contact_name or territory.name
     )

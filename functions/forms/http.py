@@ -17,6 +17,7 @@ import re
 from urllib.parse import parse_qs, quote
 
 from . import correction
+from .abuse import ChallengeRequired
 from .app import App
 from .payload import FORM, MAX_BODY_BYTES, BodyError, decode
 from .ports import PACK_ORDER, StoreUnavailable
@@ -30,6 +31,16 @@ log = logging.getLogger("forms")
 STATUS_OF = {"too_large": 413, "media_type": 415, "malformed": 400}
 THANKS_PAGE = {"welcomer-request": "welcomers/merci/", PACK_ORDER: "pack/merci/"}
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+CHALLENGE_JS = (
+    "Plusieurs demandes sont arrivées en peu de temps : votre navigateur doit d'abord résoudre "
+    "une courte vérification anti-robot. Renvoyez le formulaire."
+)
+CHALLENGE_NO_JS = (
+    "Plusieurs demandes sont arrivées en peu de temps depuis votre connexion ou avec cette "
+    "adresse e-mail. Les suivantes demandent une courte vérification anti-robot, que votre "
+    "navigateur fait seul si JavaScript est activé. Sans JavaScript, renvoyez ce formulaire "
+    "dans une heure (demain pour une même adresse e-mail), ou écrivez à l'équipe du territoire."
+)
 BASE_HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff"}
 
 
@@ -145,16 +156,23 @@ def _thanks_location(app: App, receipt: Receipt) -> str:
     return f"{site_path}{THANKS_PAGE[receipt.submission.form]}"
 
 
-def _correction_location(
-    app: App, event: dict, form: str, data: dict, failed: ValidationFailed
-) -> str:
+def client_address(event: dict) -> str | None:
+    """The sender's IP: CloudFront's viewer address (the API is reached only through
+    CloudFront, which sets that header itself), else the connection's source."""
+    viewer = _headers(event).get("cloudfront-viewer-address", "")
+    if viewer:
+        return viewer.rsplit(":", 1)[0].strip("[]")  # "ip:port", IPv4 or IPv6
+    return ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
+
+
+def _correction_location(app: App, event: dict, form: str, data: dict, errors: dict) -> str:
     """Seal what was typed and the errors into a token for the correction page."""
     path = event.get("rawPath") or f"/api/{form}"
     payload = {
         "form": form,
         "action": path,
         "values": correction.typed_values(form, data),
-        "errors": {e.field: e.message for e in failed.errors},
+        "errors": errors,
     }
     token = seal(app.token_key, payload, app.clock().timestamp())
     return f"{path.rstrip('/')}/correction?t={quote(token)}"
@@ -166,13 +184,20 @@ def submit(event: dict, app: App, form: str) -> dict:
     wants_html = FORM in (headers.get("content-type") or "").lower()
     try:
         kind, data = decode(_body(event), headers.get("content-type"))
-        receipt = accept(app, form, data, _idempotency_key(headers))
+        receipt = accept(app, form, data, _idempotency_key(headers), client_address(event))
     except BodyError as error:
         return error_response(STATUS_OF[error.kind], {error.field: error.message}, wants_html, app)
     except ValidationFailed as failed:
+        errors = {e.field: e.message for e in failed.errors}
         if kind == FORM:
-            return redirect(_correction_location(app, event, form, data, failed))
-        return json_response(422, {"errors": {e.field: e.message for e in failed.errors}})
+            return redirect(_correction_location(app, event, form, data, errors))
+        return json_response(422, {"errors": errors})
+    except ChallengeRequired as required:
+        if kind == FORM:  # no script ran: say what to do, keep what was typed
+            errors = {"altcha": CHALLENGE_NO_JS}
+            return redirect(_correction_location(app, event, form, data, errors))
+        body = {"errors": {"altcha": CHALLENGE_JS}, "challenge": required.challenge}
+        return json_response(429, body)
     except StoreUnavailable:
         log.error("store unavailable: %s submission refused with 503", form)
         message = "Le service est momentanément indisponible : réessayez dans quelques minutes."

@@ -99,6 +99,8 @@ def build_event(method: str, target: str, headers, body: bytes, client: str) -> 
     merged: dict[str, str] = {}
     for name, value in headers.items():  # repeated headers are joined by commas, as on AWS
         key = name.lower()
+        if key == "cloudfront-viewer-address":  # CloudFront's to set, never a client's
+            continue
         merged[key] = f"{merged[key]},{value}" if key in merged else value
     query: dict[str, str] = {}
     for name, value in parse_qsl(url.query, keep_blank_values=True):

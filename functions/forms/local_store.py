@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS email_jobs (
 );
 CREATE INDEX IF NOT EXISTS email_jobs_due ON email_jobs (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS email_jobs_record ON email_jobs (record);
+CREATE TABLE IF NOT EXISTS counters (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    expires_at TEXT NOT NULL
+);
 """
 COLUMNS = (
     "id, form, territory, received_at, expires_at, fields, pricing, idempotency_key,"
@@ -319,9 +324,23 @@ class SQLiteStore:
             )
         )
 
+    def hit(self, key: str, expires_at: dt.datetime, weight: int = 1) -> int:
+        """Add `weight` to the counter `key` (created until `expires_at`); its new value."""
+        try:
+            with self.transaction() as db:
+                return db.execute(
+                    "INSERT INTO counters (key, count, expires_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET count = count + excluded.count"
+                    " RETURNING count",
+                    (key, weight, iso(expires_at)),
+                ).fetchone()[0]
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from None
+
     def purge_expired(self, now: dt.datetime) -> int:
         """Delete submissions and jobs past their retention limit; returns how many submissions."""
         with self.transaction() as db:
+            db.execute("DELETE FROM counters WHERE expires_at < ?", (iso(now),))
             db.execute("DELETE FROM email_jobs WHERE expires_at < ?", (iso(now),))
             return db.execute(
                 "DELETE FROM submissions WHERE expires_at < ?", (now.isoformat(),)

@@ -148,6 +148,9 @@ class SubmissionStore(EmailJobStore, Protocol):
     def adopt(self, submission: Submission, jobs: list[EmailJob]) -> None:
         """Store the jobs of a legacy submission, which then leaves `legacy_pending`."""
 
+    def hit(self, key: str, expires_at: dt.datetime, weight: int = 1) -> int:
+        """Add `weight` to the counter `key` atomically and return its new value (forms.abuse)."""
+
 
 class Mailer(Protocol):
     def send(self, job: EmailJob) -> None:

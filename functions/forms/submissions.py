@@ -12,9 +12,10 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from . import abuse
 from .app import App
 from .catalogue import Catalogue
-from .emails import MESSAGES, submission_jobs
+from .emails import MESSAGES, NOTIFY, submission_jobs
 from .ports import (
     EMAIL_PENDING,
     EMAIL_SPAM,
@@ -24,7 +25,7 @@ from .ports import (
     SubmissionStore,
 )
 from .pricing import price_order
-from .validation import Valid, validate
+from .validation import ALTCHA, STARTED_AT, Valid, validate
 
 log = logging.getLogger("forms")
 
@@ -78,14 +79,45 @@ def build_submission(valid: Valid, now: dt.datetime, idempotency_key: str | None
     )
 
 
-def accept(app: App, form: str, data: dict, idempotency_key: str | None = None) -> Receipt:
-    """Validate and store; raises ValidationFailed (nothing stored) or StoreUnavailable."""
+def guard(app: App, valid: Valid, data: dict, client: str | None, now: dt.datetime) -> None:
+    """The limits per client and address (forms.abuse): raises ChallengeRequired when this
+    submission needs a solved challenge and does not carry one."""
+    started = data.get(STARTED_AT)
+    timed = isinstance(started, int) or (isinstance(started, str) and bool(started.strip()))
+    if not abuse.needs_challenge(app, client, valid.fields["email"], timed, now):
+        return
+    problem = abuse.check_solution(app, data.get(ALTCHA))
+    if problem is not None:
+        log.info("%s submission challenged (%s)", valid.form, problem)
+        raise abuse.ChallengeRequired(abuse.new_challenge(app), problem)
+
+
+def message_kinds(app: App, valid: Valid, now: dt.datetime) -> tuple[str, ...]:
+    """The notification always; the acknowledgement within its daily limit per address."""
+    if abuse.acknowledgement_allowed(app, valid.fields["email"], now):
+        return MESSAGES
+    log.info("%s: acknowledgement limit reached for its address, not acknowledged", valid.form)
+    return (NOTIFY,)
+
+
+def accept(
+    app: App,
+    form: str,
+    data: dict,
+    idempotency_key: str | None = None,
+    client: str | None = None,
+) -> Receipt:
+    """Validate, check the limits, store; raises ValidationFailed or ChallengeRequired
+    (nothing stored), or StoreUnavailable. `client`: the sender's IP, for the limits."""
     now = app.clock()
     valid = validate(form, data, app.catalogue, now, app.settings.min_fill_ms)
+    if not valid.spam:
+        guard(app, valid, data, client, now)
     submission = build_submission(valid, now, idempotency_key)
-    jobs = (
-        [] if valid.spam else submission_jobs(submission, valid.territory, app.settings.mail_from)
-    )
+    jobs = []
+    if not valid.spam:
+        kinds = message_kinds(app, valid, now)
+        jobs = submission_jobs(submission, valid.territory, app.settings.mail_from, kinds)
     try:
         app.store.add(submission, jobs)
     except DuplicateSubmission as duplicate:

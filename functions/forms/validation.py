@@ -26,6 +26,7 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 MIN_FILL_MS = 3000  # a person needs more than this to fill a form: faster is a bot
 HONEYPOT = "website"
 STARTED_AT = "started_at"
+ALTCHA = "altcha"  # the solution of a proof-of-work challenge, when one was asked (forms.abuse)
 # Overseas regions using the French trunk prefix "0": tried before metropolitan France so that
 # 0692… is read as Réunion (+262) rather than as a metropolitan mobile (+33 692…).
 OVERSEAS_REGIONS = ("RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF")
@@ -351,8 +352,9 @@ FIELDS = {
     "consent": Field(consent, True, "Vous devez accepter le traitement de vos données."),
     HONEYPOT: Field(honeypot),
     STARTED_AT: Field(started_at),
+    ALTCHA: Field(text(2000)),
 }
-COMMON_TAIL = ("message", "consent", HONEYPOT, STARTED_AT)
+COMMON_TAIL = ("message", "consent", HONEYPOT, STARTED_AT, ALTCHA)
 # Each form's fields in display order: errors are listed, and the correction page built, so.
 SPECS: dict[str, dict[str, Field]] = {
     form: {name: FIELDS[name] for name in names + COMMON_TAIL}
@@ -368,9 +370,11 @@ SPECS: dict[str, dict[str, Field]] = {
     }.items()
 }  # fmt: skip
 
-# Fields of the correction page, in display order (the honeypot and timer are not shown).
+# Fields of the correction page, in display order (the honeypot, timer and challenge are not
+# shown).
 FIELD_ORDER = {
-    form: [n for n in spec if n not in (HONEYPOT, STARTED_AT)] for form, spec in SPECS.items()
+    form: [n for n in spec if n not in (HONEYPOT, STARTED_AT, ALTCHA)]
+    for form, spec in SPECS.items()
 }
 
 
@@ -438,6 +442,7 @@ def validate(
     spam = _spam_reason(fields, now, min_fill_ms)
     fields.pop(HONEYPOT, None)
     fields.pop(STARTED_AT, None)
+    fields.pop(ALTCHA, None)
     return Valid(form=form, territory=territory, fields=fields, spam=spam)
 
 

@@ -72,7 +72,7 @@ class DeliveryWorker:
         self.wake()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Finish the current pass (what is due now), then stop."""
+        """Finish the e-mail being sent, then stop."""
         self._stopping.set()
         self._wake.set()
         self._thread.join(timeout)
@@ -98,7 +98,15 @@ class DeliveryWorker:
         """Send everything due now; False when the pass failed (the next one retries)."""
         try:
             counts = send_due(
-                self.store, self.mailer, self.clock, self.owner, self.policy, self.lease
+                self.store,
+                self.mailer,
+                self.clock,
+                self.owner,
+                self.policy,
+                self.lease,
+                # Stopping ends the pass after the e-mail being sent: Ctrl-C does not wait for
+                # a whole backlog (what is left is sent at the next start).
+                keep_going=lambda: not self._stopping.is_set(),
             )
         except Exception:  # a pass must never kill the worker: log it and try again later
             log.exception("delivery pass failed; retried at the next one")

@@ -38,8 +38,13 @@ def build(output: Path, catalogue: Path) -> None:
 
 
 def local_server(root: Path, var: Path, catalogue: Path, log: Path):
-    """`python -m forms.local` serving `root`, its store and outbox in `var`; yields its URL."""
-    return serve(root, var, catalogue, console=log)
+    """`python -m forms.local` serving `root`, its store and outbox in `var`; yields its URL.
+
+    The whole browser run sends its submissions from one client: the limits per client would
+    challenge them (they are tested in tests/functions/test_forms_abuse.py and, in the page,
+    tests/site/test_site_forms_js.py).
+    """
+    return serve(root, var, catalogue, console=log, env={"FORMS_RATE_LIMIT": "off"})
 
 
 @dataclass

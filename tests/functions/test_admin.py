@@ -364,8 +364,8 @@ def test_resend_racing_the_servers_worker_sends_each_email_once(
     controller = Controller(Sink(), hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        for _ in range(40):
-            submit(forms_app)
+        for number in range(40):
+            submit(forms_app, email=f"person-{number}@example.org")
         worker = DeliveryWorker(
             SQLiteStore(sqlite_store.path), SMTPMailer("127.0.0.1", controller.port)
         )

@@ -230,8 +230,8 @@ def test_a_hundred_undeliverable_jobs_do_not_block_the_next_good_one(forms_app, 
 
 
 def test_a_backlog_drains_in_one_pass_however_long(forms_app):
-    for _ in range(130):  # 260 jobs: more than five batches of 50
-        accepted(forms_app)
+    for number in range(130):  # 260 jobs: more than five batches of 50
+        accepted(forms_app, email=f"person-{number}@example.org")
     assert send_all(forms_app, RecordingMailer()) == {SENT: 260}
 
 
@@ -250,8 +250,8 @@ def test_only_one_of_two_claims_wins_until_the_lease_runs_out(forms_app, clock):
 
 
 def test_two_senders_racing_over_one_backlog_send_each_job_once(forms_app, tmp_path):
-    for _ in range(60):
-        accepted(forms_app)
+    for number in range(60):
+        accepted(forms_app, email=f"person-{number}@example.org")
     seen: list[str] = []
 
     class SlowMailer(RecordingMailer):

@@ -362,6 +362,9 @@ class BrokenStore:
     def add(self, submission, jobs=()):
         raise StoreUnavailable("disk full")
 
+    def hit(self, key, expires_at, weight=1):
+        raise StoreUnavailable("disk full")
+
 
 def test_a_store_failure_answers_503_and_nothing_is_mailed(forms_app, stored_events):
     forms_app.store = BrokenStore()
@@ -399,6 +402,9 @@ def test_the_clock_decides_which_months_are_past(forms_app, clock):
 class BuggyStore:
     def add(self, submission, jobs=()):
         raise RuntimeError("bug with a secret inside")
+
+    def hit(self, key, expires_at, weight=1):
+        return 1
 
 
 def test_an_unexpected_error_is_a_plain_500_without_trace(forms_app, caplog):

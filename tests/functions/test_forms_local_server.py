@@ -58,8 +58,11 @@ def site(tmp_path):
 
 
 @pytest.fixture
-def server(site, tmp_path, catalogue_path):
-    """`python -m forms.local` as `make serve` runs it, with its console captured."""
+def server(site, tmp_path, catalogue_path, request):
+    """`python -m forms.local` as `make serve` runs it, with its console captured.
+
+    A test marked `load` runs it with FORMS_RATE_LIMIT=off, as a load test should.
+    """
     port = free_port()
     env = {
         **os.environ,
@@ -67,6 +70,7 @@ def server(site, tmp_path, catalogue_path):
         "CATALOGUE_PATH": str(catalogue_path),
         "PORT": str(port),
         "PYTHONUNBUFFERED": "1",
+        "FORMS_RATE_LIMIT": "off" if request.node.get_closest_marker("load") else "on",
     }
     env.pop("SMTP_HOST", None)
     log = tmp_path / "console.log"
@@ -256,6 +260,7 @@ def test_the_server_listens_with_the_backlog_it_asks_for(live):
     assert int(listing[2]) >= 1024  # Send-Q of a listening socket: its backlog (was 5)
 
 
+@pytest.mark.load
 def test_two_hundred_simultaneous_clients_are_all_answered(server):
     port, *_ = server
     count, start = 200, threading.Barrier(200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import threading
@@ -141,3 +142,28 @@ def test_a_retry_after_a_network_failure_keeps_the_input_and_the_idempotency_key
     page.wait_for_url("**/merci/")
     first, retry = (r["headers"]["Idempotency-Key"] for r in StubApi.received)
     assert first == retry and len(first) == 36
+
+
+def test_a_challenge_is_solved_in_the_page_and_the_request_sent_again(page):
+    from types import SimpleNamespace
+
+    import altcha
+    from forms import abuse
+
+    app = SimpleNamespace(token_key=b"k" * 32, clock=lambda: dt.datetime.now(dt.UTC))
+    challenge = abuse.new_challenge(app)
+    StubApi.replies = [
+        (429, {"errors": {"altcha": "Vérification anti-robot."}, "challenge": challenge}),
+        (202, {"id": "abc", "status": "received"}),
+    ]
+    page.goto("/loiret/welcomers/")
+    fill_welcomer(page)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/loiret/welcomers/merci/", timeout=30_000)
+    first, second = StubApi.received
+    assert "altcha" not in first["body"]
+    assert second["headers"]["Idempotency-Key"] == first["headers"]["Idempotency-Key"]
+    ok, _ = altcha.verify_solution_v1(
+        second["body"]["altcha"], abuse._key(app, "altcha").hex(), False
+    )
+    assert ok  # the page found the number: the server would accept it

@@ -44,6 +44,7 @@ from ..ports import (
 SUBMISSION_PREFIX = "SUB#"
 IDEMPOTENCY_PREFIX = "IDEM#"
 JOB_PREFIX = "JOB#"
+COUNTER_PREFIX = "COUNT#"  # rate counters (forms.abuse): pseudonymous keys, a TTL of days
 JOB_KIND = "email-job"
 PENDING_INDEX = "pending-by-age"  # first-release submissions still to be given their jobs
 PENDING_MARK = "1"  # value of the sparse `pending` attribute: one partition of the index
@@ -396,6 +397,23 @@ class DynamoDBStore:
             {":pending": EMAIL_PENDING, ":mark": PENDING_MARK, ":failed": EMAIL_FAILED},
             {"#pending": "pending"},
         )
+
+    # -- Counters (forms.abuse). -----------------------------------------------------------
+
+    def hit(self, key: str, expires_at: dt.datetime, weight: int = 1) -> int:
+        """Add `weight` to the counter `key` atomically (deleted by TTL after `expires_at`)."""
+        answer = self._call(
+            "update_item",
+            Key={"pk": {"S": COUNTER_PREFIX + key}},
+            UpdateExpression="ADD #count :weight SET #kind = :kind,"
+            " expires_epoch = if_not_exists(expires_epoch, :expires)",
+            ExpressionAttributeNames={"#count": "count", "#kind": "kind"},
+            ExpressionAttributeValues=_typed(
+                {":weight": weight, ":kind": "counter", ":expires": epoch(expires_at)}
+            ),
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["count"]["N"])
 
     # -- E-mail jobs (ports.EmailJobStore). ------------------------------------------------
 

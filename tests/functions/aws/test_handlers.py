@@ -17,7 +17,9 @@ from formskit import NOW, Clock, load_event
 
 
 def item_count(table: str) -> int:
-    return boto3.client("dynamodb", region_name=REGION).scan(TableName=table)["Count"]
+    """Submissions, idempotency keys and e-mail jobs (not the rate counters)."""
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName=table)["Items"]
+    return sum(not item["pk"]["S"].startswith("COUNT#") for item in items)
 
 
 @pytest.fixture
@@ -113,3 +115,31 @@ def test_form_token_key_overrides_the_secret(monkeypatch):
     key = Fernet.generate_key()
     monkeypatch.setenv("FORM_TOKEN_KEY", key.decode())
     assert handlers.token_key() == key
+
+
+def test_on_dynamodb_too_an_address_gets_three_acknowledgements_a_day(lambda_env, monkeypatch):
+    monkeypatch.setenv("FORMS_RATE_LIMIT", "off")  # many requests from one test client
+    handlers.reset()
+    ids = []
+    for number in range(4):
+        event = load_event("welcomer_request_json.json")
+        event["headers"]["idempotency-key"] = f"key-{number}"
+        ids.append(json.loads(handlers.welcomer_request(event)["body"])["id"])
+    store = handlers.store()
+    acks = [store.get_job(f"{i}/acknowledgement") is not None for i in ids]
+    assert acks == [True, True, True, False]
+    assert all(store.get_job(f"{i}/notify") is not None for i in ids)
+
+
+def test_on_dynamodb_the_fourth_request_of_a_client_in_an_hour_is_challenged(lambda_env):
+    statuses = []
+    for number in range(4):
+        event = load_event("welcomer_request_json.json")
+        event["headers"]["idempotency-key"] = f"key-{number}"
+        event["headers"]["cloudfront-viewer-address"] = "198.51.100.20:443"
+        body = json.loads(event["body"])
+        event["body"] = json.dumps({**body, "email": f"p{number}@example.org"})
+        response = handlers.welcomer_request(event)
+        statuses.append(response["statusCode"])
+    assert statuses == [202, 202, 202, 429]
+    assert "challenge" in json.loads(response["body"])

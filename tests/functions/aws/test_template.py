@@ -230,9 +230,20 @@ def test_public_functions_may_only_add_and_read_submissions(template):
     public = ("WelcomerRequestFunction", "PackOrderFunction")
     for name in public:
         function = template["Resources"][name]
-        assert actions(template, function) == {"dynamodb:PutItem", "dynamodb:GetItem"}
+        assert actions(template, function) == {
+            "dynamodb:PutItem",
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+        }
         table = {"Fn::GetAtt": ["SubmissionsTable", "Arn"]}
         assert all(s["Resource"] == table for s in statements(template, function))
+        # Updates only of the rate counters (forms.abuse), never of a submission or a job.
+        [update] = [
+            s for s in statements(template, function) if s["Action"] == "dynamodb:UpdateItem"
+        ]
+        assert update["Condition"] == {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COUNT#*"]}
+        }
     assert actions(template, template["Resources"]["CorrectionFunction"]) == set()
 
 
