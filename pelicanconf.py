@@ -8,8 +8,12 @@ AUTHOR = "Territoires"
 SITENAME = "Territoires de santé"
 SITE_DESCRIPTION = (
     "Des territoires accueillent les professionnels de santé et leur famille : "
-    "offres d'essai, welcomers, écoles, emploi du conjoint, logement."
+    "remplacements, stages et collaborations pour venir essayer le territoire, welcomers, "
+    "écoles, emploi du conjoint, logement."
 )
+# The data controller of the forms, named by their consent text (GDPR art. 13).
+OPERATOR_NAME = os.environ.get("OPERATOR_NAME", "Territoires de santé")
+OPERATOR_LEGAL_NAME = os.environ.get("OPERATOR_LEGAL_NAME", "")
 # Root-relative links locally: the site works from `make serve` at any port.
 SITEURL = ""
 RELATIVE_URLS = False

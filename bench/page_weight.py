@@ -127,6 +127,23 @@ def ecoindex(dom: int, requests: int, size_kb: float) -> tuple[int, str]:
     return score, grade
 
 
+# What a phone picks from a srcset: about 800 px (a 412 px wide screen at 1.75 to 2 dppx).
+PHONE_PIXELS = 800
+
+
+def phone_choice(srcset: str) -> str:
+    """The candidate of `srcset` ("url 480w,url 800w") a phone loads, or ""."""
+    candidates = []
+    for item in srcset.split(","):
+        url, _, width = item.strip().rpartition(" ")
+        if url and width.endswith("w") and width[:-1].isdigit():
+            candidates.append((int(width[:-1]), url))
+    if not candidates:
+        return ""
+    wide_enough = [c for c in sorted(candidates) if c[0] >= PHONE_PIXELS]
+    return (wide_enough or sorted(candidates))[0 if wide_enough else -1][1]
+
+
 class PageScan(HTMLParser):
     """Collects a page's element count (outside SVG) and the resources it loads."""
 
@@ -138,6 +155,8 @@ class PageScan(HTMLParser):
         self.scripts: list[str] = []
         self.images: list[str] = []
         self.icons: list[str] = []
+        self.deferred: list[str] = []  # loading="lazy": fetched only when scrolled near
+        self.webp: str = ""  # the <picture>'s WebP srcset, which a browser prefers to <img src>
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         """Count the element and note what it fetches."""
@@ -153,8 +172,12 @@ class PageScan(HTMLParser):
             self.icons.append(a.get("href", ""))
         elif tag == "script" and a.get("src"):
             self.scripts.append(a["src"])
+        elif tag == "source" and a.get("type") == "image/webp":
+            self.webp = a.get("srcset", "")
         elif tag in ("img", "input") and a.get("src"):
-            self.images.append(a["src"])
+            url = phone_choice(self.webp) or a["src"] if tag == "img" else a["src"]
+            self.webp = ""
+            (self.deferred if a.get("loading") == "lazy" else self.images).append(url)
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:
         """A self-closing tag: counted, never opens an SVG subtree."""
@@ -178,6 +201,7 @@ class Weight:
     css: int = 0
     js: int = 0
     images: int = 0
+    deferred: int = 0  # lazy images' bytes, loaded only when the visitor scrolls to them
     other: int = 0
     requests: int = 1  # the HTML itself
     dom: int = 0
@@ -243,6 +267,14 @@ def measure_page(page: Path, root: Path) -> Weight:
         for url in urls:
             if url and not url.startswith("data:"):
                 add_resource(weight, kind, resolve(url, page.parent, root) or url, root, seen)
+    for url in scan.deferred:
+        target = resolve(url, page.parent, root)
+        if target is None:
+            weight.third_party.append(url)
+        elif target.is_file():
+            weight.deferred += target.stat().st_size
+        else:
+            weight.missing.append(url)
     return weight
 
 
@@ -333,9 +365,10 @@ def print_table(kinds: dict[str, list[Weight]]) -> list[str]:
     """The Markdown table (heaviest page of each kind); returns the budget breaches."""
     print(
         "| type de page | pages | HTML brut (Ko) | HTML gzip (Ko) | CSS (Ko) | JS (Ko) "
-        "| images (Ko) | total hors images (Ko) | requêtes | éléments DOM | EcoIndex |"
+        "| images (Ko) | images différées (Ko) | total hors images (Ko) | requêtes "
+        "| éléments DOM | EcoIndex |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     breaches = []
     for kind in sorted(kinds, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else 99):
         pages = kinds[kind]
@@ -344,7 +377,8 @@ def print_table(kinds: dict[str, list[Weight]]) -> list[str]:
         print(
             f"| {kind} | {len(pages)} | {kb(max(w.html_raw for w in pages))} "
             f"| {kb(max(w.html_gzip for w in pages))} | {kb(worst.css)} | {kb(worst.js)} "
-            f"| {kb(max(w.images for w in pages))} | {kb(max(w.before_images for w in pages))} "
+            f"| {kb(max(w.images for w in pages))} | {kb(max(w.deferred for w in pages))} "
+            f"| {kb(max(w.before_images for w in pages))} "
             f"| {max(w.requests for w in pages)} | {max(w.dom for w in pages)} "
             f"| {grade} ({score}) |"
         )

@@ -67,10 +67,10 @@ def _pattern(kind: f.Kind) -> list[str] | None:
     return [pattern, f"Format attendu : {getattr(kind, 'expected', None) or kind.label}"]
 
 
-def widget(kind: f.Kind, key: str = "") -> dict:
+def widget(kind: f.Kind, key: str = "", optional: bool = False) -> dict:
     """The Decap widget settings of one kind of value (subclasses before their bases)."""
     if isinstance(kind, f.Record):
-        return {"widget": "object", "collapsed": True, "fields": fields(kind)}
+        return {"widget": "object", "collapsed": True, "fields": fields(kind, optional)}
     if isinstance(kind, f.ListOf):
         return _list_widget(kind)
     if isinstance(kind, f.Markdown):
@@ -126,20 +126,25 @@ def _list_widget(kind: f.ListOf) -> dict:
     return result
 
 
-def field(spec: f.Field) -> dict:
-    """The Decap field of one spec: its key, label, help, whether required, and widget."""
+def field(spec: f.Field, in_optional: bool = False) -> dict:
+    """The Decap field of one spec: its key, label, help, whether required, and widget.
+
+    Decap requires the required fields of an optional section even when the section is left
+    empty (a photo nobody added): inside an optional section nothing is required here, and the
+    build still refuses a photo without its alt or credit.
+    """
     result = {"name": spec.key, "label": _label(spec)}
     if spec.description.rstrip(".") != _short(spec):  # the help says more than the label
         result["hint"] = spec.description
-    if not spec.required:
+    if not spec.required or in_optional:
         result["required"] = False
-    result.update(widget(spec.kind, spec.key))
+    result.update(widget(spec.kind, spec.key, in_optional or not spec.required))
     return result
 
 
-def fields(record: f.Record) -> list[dict]:
+def fields(record: f.Record, in_optional: bool = False) -> list[dict]:
     """The Decap fields of a section, in the spec's order (Decap writes keys in this order)."""
-    return [field(spec) for spec in record.fields]
+    return [field(spec, in_optional) for spec in record.fields]
 
 
 def territory_collections(slug: str, name: str, territories: Path = TERRITORIES_PATH) -> list:

@@ -47,7 +47,7 @@ def shoot(browser, base: str, pages: dict[str, str], out: Path, widths) -> list[
         context = browser.new_context(viewport=size, base_url=base, locale="fr-FR")
         page = context.new_page()
         for name, url in pages.items():
-            page.goto(url)
+            page.goto(url, wait_until="load")
             path = out / f"{name}-{width}.png"
             page.screenshot(path=path)
             written.append(path)
@@ -73,9 +73,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT / "output", help="the built site")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots" / "tmp")
     parser.add_argument("--widths", type=int, nargs="+", default=list(WINDOWS))
+    parser.add_argument("--height", type=int, help="window height (default: per width)")
+    parser.add_argument("--only", help="only the pages whose name starts with this")
     args = parser.parse_args(argv)
+    if args.height:
+        WINDOWS.update({width: args.height for width in args.widths})
+    pages = {n: u for n, u in territory_pages(args.root).items() if n.startswith(args.only or "")}
     with local_site(args.root) as base, chromium() as browser:
-        for path in shoot(browser, base, territory_pages(args.root), args.out, args.widths):
+        for path in shoot(browser, base, pages, args.out, args.widths):
             print(f"{path}  {path.stat().st_size // 1024} Ko")
     return 0
 

@@ -18,6 +18,7 @@ from .validation import MIN_FILL_MS
 DEFAULT_MAIL_FROM = "Territoires <no-reply@territoires.example>"
 DEFAULT_STYLESHEET = "/theme/css/site.css"
 DEFAULT_PRIVACY_PATH = "/confidentialite/"
+DEFAULT_OPERATOR_NAME = "Territoires de santé"
 
 
 def utc_now() -> dt.datetime:
@@ -39,6 +40,8 @@ class Settings:
     site_url: str = ""
     # The operating startup's own inbox: it receives every submission (CONTRACT 3.1); "" = none.
     operator_email: str = ""
+    # The data controller named by the consent sentence (the site's OPERATOR_NAME setting).
+    operator_name: str = DEFAULT_OPERATOR_NAME
     # Limits per client (submissions per IP and per address before a challenge): FORMS_RATE_LIMIT
     # =off switches them off for load tests; the acknowledgements' limit per address stays.
     rate_limit: bool = True
@@ -53,6 +56,7 @@ class Settings:
             privacy_path=env.get("FORM_PRIVACY_PATH") or DEFAULT_PRIVACY_PATH,
             site_url=(env.get("SITE_URL") or "").rstrip("/"),
             operator_email=(env.get("OPERATOR_EMAIL") or "").strip(),
+            operator_name=(env.get("OPERATOR_NAME") or "").strip() or DEFAULT_OPERATOR_NAME,
             rate_limit=(env.get("FORMS_RATE_LIMIT") or "on").strip().lower() != "off",
         )
 

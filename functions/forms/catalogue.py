@@ -21,6 +21,34 @@ class CatalogueError(Exception):
 
 
 @dataclass(frozen=True)
+class Names:
+    """A name in the forms French sentences need, computed by the build (« du Loiret »).
+
+    `in_` because `in` is a Python keyword; templates may write names["in"].
+    """
+
+    plain: str
+    the: str
+    of: str
+    in_: str
+    to: str
+
+    def __getitem__(self, key: str) -> str:
+        return self.in_ if key == "in" else getattr(self, key)
+
+    @classmethod
+    def plain_name(cls, name: str) -> Names:
+        """The fallback of a catalogue written without name forms: the name as it is."""
+        return cls(plain=name, the=name, of=f"de {name}", in_=f"à {name}", to=f"à {name}")
+
+    @classmethod
+    def parse(cls, raw: dict | None, name: str) -> Names:
+        if not raw:
+            return cls.plain_name(name)
+        return cls(raw["plain"], raw["the"], raw["of"], raw["in"], raw["to"])
+
+
+@dataclass(frozen=True)
 class PlacementInfo:
     id: str
     title: str
@@ -63,6 +91,7 @@ class PackInfo:
     subsidy_by: str | None
     buyers: tuple[str, ...]
     max_quantity: int
+    subsidy_by_names: Names | None = None  # « le Département du Loiret »
 
 
 @dataclass(frozen=True)
@@ -81,6 +110,11 @@ class TerritoryInfo:
     schools: tuple[SchoolInfo, ...]
     spouse_jobs: tuple[SpouseJobInfo, ...]
     pack: PackInfo | None
+    names: Names | None = None  # « du Loiret », « dans le Loiret »; the plain name when absent
+
+    def __post_init__(self):
+        if self.names is None:
+            object.__setattr__(self, "names", Names.plain_name(self.name))
 
 
 @dataclass(frozen=True)
@@ -103,6 +137,11 @@ def _pack(raw: dict | None) -> PackInfo | None:
         subsidy_by=raw.get("subsidy_by"),
         buyers=tuple(raw["buyers"]),
         max_quantity=int(raw["max_quantity"]),
+        subsidy_by_names=(
+            Names.parse(raw.get("subsidy_by_names"), raw["subsidy_by"])
+            if raw.get("subsidy_by")
+            else None
+        ),
     )
 
 
@@ -132,6 +171,7 @@ def _territory(slug: str, raw: dict) -> TerritoryInfo:
         schools=tuple(SchoolInfo(**s) for s in raw.get("schools", ())),
         spouse_jobs=tuple(SpouseJobInfo(**j) for j in raw.get("spouse_jobs", ())),
         pack=_pack(raw.get("pack")),
+        names=Names.parse(raw.get("names"), raw["name"]),
     )
 
 

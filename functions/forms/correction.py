@@ -42,7 +42,7 @@ CONTROLS = {
     "profession": Control(
         "Profession", hint="ex. médecin généraliste, infirmière, kinésithérapeute", required=True
     ),
-    "placement": Control("Offre d'essai qui vous intéresse", "select"),
+    "placement": Control("Offre qui vous intéresse (remplacement, stage…)", "select"),
     "arrival": Control("Arrivée envisagée", hint="Mois et année, au format AAAA-MM, ex. 2027-09"),
     "partner_occupation": Control(
         "Métier de votre conjoint(e)", hint="S'il ou elle cherche un emploi ou une formation"

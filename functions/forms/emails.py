@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
 
+from . import french
 from .catalogue import TerritoryInfo
 from .delivery import message_id, new_job
 from .matching import best_welcomers
@@ -46,6 +47,9 @@ LABELS = {
     "message": "Message",
 }
 ENCODED_WORD_START = re.compile(r"=\s*\?")
+# Fields stored in machine form, shown as a person reads them: « 06 12 34 56 78 », « septembre
+# 2027 ».
+READABLE = {"phone": french.phone, "arrival": french.month}
 
 
 def job_key(submission_id: str, kind: str) -> str:
@@ -127,8 +131,19 @@ def _rows(fields: dict, placement) -> list[tuple[str, object]]:
             value = ", ".join(value)
         elif name == "placement" and placement is not None:
             value = f"{placement.title} ({value})"
+        elif name in READABLE:
+            value = READABLE[name](value)
         rows.append((label, value))
     return rows
+
+
+def _subsidy_by(territory: TerritoryInfo, pricing: dict | None) -> str | None:
+    """Who pays the subsidy, with its article: « le Département du Loiret »."""
+    if not pricing or not pricing.get("subsidy_by"):
+        return None
+    pack = territory.pack
+    names = pack.subsidy_by_names if pack and pack.subsidy_by == pricing["subsidy_by"] else None
+    return names.the if names else pricing["subsidy_by"]
 
 
 def _context(submission: Submission, territory: TerritoryInfo) -> dict:
@@ -143,6 +158,7 @@ def _context(submission: Submission, territory: TerritoryInfo) -> dict:
         "name": _full_name(fields),
         "form_title": FORM_TITLE[submission.form],
         "pricing": submission.pricing,
+        "subsidy_by": _subsidy_by(territory, submission.pricing),
         "placement": placement,
         "matches": best_welcomers(territory, fields) if submission.form != PACK_ORDER else [],
     }

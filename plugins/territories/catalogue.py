@@ -7,6 +7,8 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
     {"format": 1,
      "territories": {"<slug>": {
         "name": str, "kind": str,
+        "names": {"of": "du Loiret", "in": "dans le Loiret", "the": "le Loiret",
+                  "to": "au Loiret", "plain": "Loiret"},   # french.py; for e-mails
         "site_path": "/<slug>/" (or "/" in a standalone build),
         "contact": {"email": str, "name": str|null, "phone": str|null},
         "notify": [e-mail, ...],
@@ -18,6 +20,7 @@ and the Lambda package never imports Pelican or this plugin. Format version 1:
         "spouse_jobs": [{"title", "organisation", "commune"}],
         "pack": null | {"name", "price_eur": "499", "subsidy_eur": "200",
                         "net_price_eur": "299", "subsidy_by": str|null,
+                        "subsidy_by_names": null | {"of", "in", "the", "to", "plain"},
                         "buyers": [str, ...], "max_quantity": int}}}}
 
 Amounts are decimal strings: JSON floats would round cents.
@@ -29,6 +32,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from .french import institution_forms
 from .model import Pack, Territory
 
 FORMAT_VERSION = 1
@@ -63,6 +67,9 @@ def _pack_entry(pack: Pack | None) -> dict | None:
         "subsidy_eur": str(pack.subsidy_eur),
         "net_price_eur": str(pack.net_price_eur),
         "subsidy_by": pack.subsidy_by,
+        "subsidy_by_names": institution_forms(pack.subsidy_by).as_dict()
+        if pack.subsidy_by
+        else None,
         "buyers": list(pack.buyers),
         "max_quantity": pack.max_quantity,
     }
@@ -72,6 +79,7 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
     """One territory's catalogue entry; only placements still open on `today` are listed."""
     return {
         "name": territory.name,
+        "names": territory.names.as_dict(),
         "kind": territory.kind,
         "site_path": site_path,
         "contact": {

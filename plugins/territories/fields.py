@@ -14,12 +14,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from html import unescape
 from pathlib import Path, PurePosixPath
 
 import email_validator
 import phonenumbers
 import yaml
 
+from . import images, video
+from . import map as maps
 from .errors import ContentError
 from .markup import LineDict, LineList, convert_markdown
 
@@ -156,7 +159,12 @@ class Markdown(Text):
         # A YAML text's lines are not the file's (folded, indented): the field's line says where.
         for problem in problems:
             where.error(problem.message)
-        return INVALID if problems else html
+        if problems:
+            return INVALID
+        images_problems = markdown_image_problems(html, where.ctx.folder)
+        for _, message in images_problems:
+            where.error(message)
+        return INVALID if images_problems else html
 
 
 class Email(Text):
@@ -398,30 +406,126 @@ class Url(Text):
         return {"type": "string", "format": "uri", "pattern": r"^https?://\S+$"}
 
 
-class Image(Text):
-    """A file of the territory folder, by relative path, e.g. images/logo.svg."""
+class VideoUrl(Url):
+    """A video page of YouTube, Vimeo or Dailymotion, or an MP4 file (https://…/x.mp4)."""
 
-    label = "chemin d'image dans le dossier (ex. images/logo.svg)"
-    suffixes = (".svg", ".png", ".jpg", ".jpeg", ".webp", ".avif", ".gif")
+    label = "adresse d'une vidéo YouTube, Vimeo, Dailymotion ou d'un fichier .mp4"
+
+    def check(self, value, where):
+        text = super().check(value, where)
+        if text is INVALID:
+            return text
+        if video.player(text) is None:
+            return where.error(
+                f"« {text} » n'est pas une vidéo que le site sait montrer : une page YouTube, "
+                "Vimeo ou Dailymotion, ou un fichier https://….mp4"
+            )
+        return text
+
+
+class Outline(Text):
+    """A GeoJSON file of the territory's images/ folder: the map's outline."""
+
+    label = "chemin d'un fichier GeoJSON (ex. images/contour.geojson)"
 
     def check(self, value, where):
         text = super().check(value, where)
         if text is INVALID:
             return text
         relative = PurePosixPath(text)
-        if relative.is_absolute() or ".." in relative.parts:
+        if relative.is_absolute() or ".." in relative.parts or relative.parts[0] != "images":
+            return where.error(f"« {text} » doit être un fichier du dossier images/")
+        if relative.suffix.lower() not in (".geojson", ".json"):
+            return where.error(f"« {text} » n'est pas un fichier GeoJSON (.geojson)")
+        path = where.ctx.folder / relative
+        if not path.is_file():
+            return where.error(f"le fichier « {text} » est introuvable dans {where.ctx.folder}/")
+        problem = maps.check_outline(path)
+        return where.error(f"{text} : {problem}") if problem else text
+
+    def schema(self):
+        return {"type": "string", "pattern": r"^images/(?!.*\.\.).+\.(geo)?json$"}
+
+
+class Image(Text):
+    """A file of the territory's images/ folder, by relative path, e.g. images/logo.svg."""
+
+    label = "chemin d'image dans le dossier (ex. images/logo.svg)"
+    suffixes = (".svg", *images.PHOTO_SUFFIXES)
+    example = "images/logo.svg"
+
+    def check(self, value, where):
+        text = super().check(value, where)
+        if text is INVALID:
+            return text
+        relative = PurePosixPath(text)
+        if relative.is_absolute() or ".." in relative.parts or relative.parts[0] != "images":
             return where.error(
-                f"« {text} » doit être un chemin relatif au dossier du territoire "
-                "(ex. images/logo.svg)"
+                f"« {text} » doit être un fichier du dossier images/ du territoire "
+                f"(ex. {self.example})"
             )
         if relative.suffix.lower() not in self.suffixes:
             return where.error(f"« {text} » n'est pas une image ({', '.join(self.suffixes)})")
-        if not (where.ctx.folder / relative).is_file():
+        path = where.ctx.folder / relative
+        if not path.is_file():
             return where.error(f"le fichier « {text} » est introuvable dans {where.ctx.folder}/")
-        return text
+        if relative.suffix.lower() == ".svg":
+            problems = images.check_svg(path)
+            for line, problem in problems:
+                where.error(f"{text}, ligne {line} : {problem}")
+            return INVALID if problems else text
+        problem = images.check_photo(path)
+        return where.error(f"{text} : {problem}") if problem else text
 
     def schema(self):
-        return {"type": "string", "pattern": r"^(?!/)(?!.*\.\.).+\.(svg|png|jpe?g|webp|avif|gif)$"}
+        suffixes = "|".join(s.lstrip(".") for s in self.suffixes).replace("jpg|jpeg", "jpe?g")
+        return {"type": "string", "pattern": rf"^images/(?!.*\.\.).+\.({suffixes})$"}
+
+
+class PhotoFile(Image):
+    """A photo of the territory's images/ folder: JPEG, PNG, WebP or AVIF."""
+
+    label = "chemin de photo dans le dossier (ex. images/chambord.jpg)"
+    suffixes = images.PHOTO_SUFFIXES
+    example = "images/chambord.jpg"
+
+
+def markdown_image_problems(html: str, folder: Path) -> list[tuple[str, str]]:
+    """(src as written, message) of each image of rendered Markdown the site cannot show."""
+    problems = []
+    for attrs in images.markdown_images(html):
+        src = unescape(attrs.get("src", ""))
+        relative = PurePosixPath(src)
+        if src.startswith(("http://", "https://", "//")):
+            message = (
+                "une image d'un autre site n'est pas affichée (le site ne charge rien "
+                "d'ailleurs) : copiez-la dans images/ et écrivez ![description](images/fichier.jpg)"
+            )
+        elif relative.is_absolute() or ".." in relative.parts or relative.parts[:1] != ("images",):
+            message = (
+                "chemin d'image attendu : images/<fichier> (ex. ![description](images/blois.jpg))"
+            )
+        elif relative.suffix.lower() not in images.PHOTO_SUFFIXES:
+            message = f"« {src} » n'est pas une photo ({', '.join(images.PHOTO_SUFFIXES)})"
+        elif not (folder / relative).is_file():
+            message = f"le fichier « {src} » est introuvable dans {folder}/"
+        elif not unescape(attrs.get("alt", "")).strip():
+            message = (
+                f"texte alternatif manquant : décrivez la photo entre les crochets, "
+                f"![ce que montre la photo]({src})"
+            )
+        else:
+            problem = images.check_photo(folder / relative)
+            message = f"{src} : {problem}" if problem else None
+        if message:
+            problems.append((src, message))
+    return problems
+
+
+def line_of_text(text: str, needle: str) -> int:
+    """The 0-based line of `text` where `needle` first appears (0 when absent)."""
+    index = text.find(needle)
+    return text.count("\n", 0, index) if index >= 0 else 0
 
 
 class Coordinates(Kind):

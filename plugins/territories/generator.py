@@ -13,7 +13,9 @@ from jinja2 import FileSystemBytecodeCache, nodes
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
-from . import catalogue, filters, incremental, parallel
+from . import catalogue, filters, images, incremental, parallel
+from .french import typography_html
+from .map import territory_map
 from .pages import (
     CachedSite,
     Output,
@@ -48,7 +50,7 @@ def load(root: Path, only: str | None):
 def asset_version(theme: str) -> str:
     """A short hash of the stylesheet and script, so browsers may cache them for long."""
     digest = hashlib.sha256()
-    for name in ("css/site.css", "js/forms.js"):
+    for name in ("css/site.css", "js/forms.js", "js/video.js"):
         digest.update((Path(theme) / "static" / name).read_bytes())
     return digest.hexdigest()[:10]
 
@@ -184,6 +186,7 @@ class TerritoriesGenerator(Generator):
         self.made_dirs: dict[str, bool] = {}
         wanted = set(plan.render)
         rendered = [site for site in self.sites if site.territory.slug in wanted]
+        self.photos = self.prepare_images(rendered)
         if rendered:
             self.compile_templates()
         entries = dict(parallel.map_chunks(self.render_sites, rendered))
@@ -215,6 +218,23 @@ class TerritoriesGenerator(Generator):
             if path.is_file():
                 self.env.get_template(path.relative_to(folder).as_posix())
 
+    def prepare_images(self, sites: list[TerritorySite]) -> dict[str, images.SiteImages]:
+        """The resized copies of the photos these sites show, made before any page (in
+        parallel, only those not cached), by slug."""
+        ours = with_defaults(self.settings)
+        folder = ours["TERRITORIES_IMAGE_CACHE_PATH"]
+        cache = Path(folder) if folder else self.cache.folder / "images"
+        prepared = {}
+        for site in sites:
+            t = site.territory
+            known = self.plan.fingerprints.get(t.slug, ("", {}))[1]
+            hashes = {rel: entry[2] for rel, entry in known.items()}
+            prepared[t.slug] = images.site_images(
+                t, site.urls.prefix, self.settings["SITEURL"], cache, hashes
+            )
+        images.prepare(list(prepared.values()), [s.territory for s in sites])
+        return prepared
+
     def catalogue_ok(self) -> bool:
         """The catalogue of the last build is still there (called when nothing changed)."""
         return self.catalogue_path.is_file()
@@ -227,15 +247,23 @@ class TerritoriesGenerator(Generator):
         """One territory's pages and images, written when changed; stale files removed."""
         slug = site.territory.slug
         known = self.known_outputs(slug)
-        values = self.page_values(site.shared())
+        photos = self.photos[slug]
+        shared = {
+            **site.shared(),
+            "photos": photos,
+            "territory_map": territory_map(site, self.settings["SITEURL"]),
+        }
+        values = self.page_values(shared)
         self.env.fragment_cache = {}  # fragments are shared by one territory's pages only
         files = {}
         planned = territory_outputs(site)
         for output in planned:
             data = self.render(output, values)
             files[output.save_as] = self.write(output.save_as, data, known)
-        for rel, data in self.images_of(site):
-            files[rel] = self.write(rel, data, known)
+        for rel, source, sha in photos.outputs():
+            files[rel] = sha if known.get(rel) == sha else self.write(rel, source.read_bytes(), {})
+        for rel, source in images.svg_outputs(site.territory, site.urls.prefix):
+            files[rel] = self.write(rel, source.read_bytes(), known)
         self.env.fragment_cache = None
         incremental.remove_stale(Path(self.output_path), self.cache.outputs(slug), files)
         return {"outputs": files, "sitemap": [o.url for o in planned if o.in_sitemap]}
@@ -251,7 +279,10 @@ class TerritoriesGenerator(Generator):
     def render(self, output: Output, values: dict) -> bytes:
         """A page's bytes, with the variables Pelican's writer would pass."""
         page = {**values, **output.values, "output_file": output.save_as, "page_url": output.url}
-        return self.env.get_template(output.template).render(page).encode("utf-8")
+        text = self.env.get_template(output.template).render(page)
+        if output.save_as.endswith(".html"):
+            text = typography_html(text)
+        return text.encode("utf-8")
 
     def write(self, rel: str, data: bytes, known: dict) -> str:
         output = self.output_path
@@ -277,14 +308,6 @@ class TerritoriesGenerator(Generator):
         old = self.cache.outputs(incremental.SHARED)
         incremental.remove_stale(Path(self.output_path), old, files)
         return files
-
-    def images_of(self, site: TerritorySite):
-        """Each file of the territory's images/ folder, beside its pages (logos, photos)."""
-        source = site.territory.source_dir / "images"
-        prefix = site.urls.prefix.lstrip("/")
-        # The loader refused any link; never follow one anyway.
-        for path in sorted(p for p in source.rglob("*") if p.is_file() and not p.is_symlink()):
-            yield f"{prefix}images/{path.relative_to(source).as_posix()}", path.read_bytes()
 
 
 def folders_of(root: Path, only: str | None) -> dict[str, Path]:

@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ContentError, ContentErrors
-from .fields import INVALID, FileContext, Record, Where
+from .fields import (
+    INVALID,
+    FileContext,
+    Record,
+    Where,
+    line_of_text,
+    markdown_image_problems,
+)
 from .markup import (
     LineDict,
     YamlError,
@@ -267,9 +274,19 @@ def _load_markdown_file(path: Path, kind: _MarkdownKind, ctx: FileContext):
     front, front_line, body, body_line = parts
     values = _check_yaml_text(front, front_line, kind.spec, ctx)
     body_html = _check_body(body, body_line, ctx)
+    if body_html is not INVALID and not _check_body_images(body, body_html, body_line, ctx):
+        body_html = INVALID
     if values is INVALID or body_html is INVALID or not name_ok:
         return INVALID
     return kind.build(path, values, body_html)
+
+
+def _check_body_images(body: str, html: str, first_line: int, ctx: FileContext) -> bool:
+    """Every image of the Markdown body is a photo of images/ with its text alternative."""
+    problems = markdown_image_problems(html, ctx.folder)
+    for src, message in problems:
+        ctx.errors.append(ContentError(ctx.path, first_line + line_of_text(body, src), "", message))
+    return not problems
 
 
 def _check_body(body: str, first_line: int, ctx: FileContext):

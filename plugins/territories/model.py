@@ -12,10 +12,37 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .french import NameForms, name_forms
+
 TERRITORY_KINDS = ("département", "agglomération", "communauté de communes", "commune")
 SCHOOL_LEVELS = ("maternelle", "primaire", "collège", "lycée", "supérieur")
 SCHOOL_SECTORS = ("public", "privé")
 PLACEMENT_KINDS = ("remplacement", "stage", "collaboration", "assistanat", "salariat")
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo of the territory's images/ folder, with its text alternative and its credit."""
+
+    image: str  # path relative to the territory folder, e.g. "images/chambord.jpg"
+    alt: str
+    credit: str | None = None  # shown with the photo (« Photo : … », « Illustration : … »)
+
+
+@dataclass(frozen=True)
+class Video:
+    """A video testimonial: a YouTube, Vimeo or Dailymotion page, or an MP4 with captions."""
+
+    url: str
+    title: str
+    captions: str | None = None  # a WebVTT file (https://…/x.vtt), required for an MP4
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """The territory map: the optional outline (GeoJSON in images/)."""
+
+    outline: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +70,7 @@ class Asset:
     category: str
     title: str
     text: str | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +80,7 @@ class Castle:
     text: str | None = None
     coordinates: tuple[float, float] | None = None  # (latitude, longitude)
     url: str | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +90,7 @@ class School:
     level: str  # one of SCHOOL_LEVELS
     sector: str | None = None  # one of SCHOOL_SECTORS
     notes: str | None = None
+    coordinates: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +108,8 @@ class Housing:
     commune: str | None = None
     text: str | None = None
     url: str | None = None
+    coordinates: tuple[float, float] | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +140,8 @@ class Event:
     end: dt.datetime | None = None
     text: str | None = None
     url: str | None = None
+    coordinates: tuple[float, float] | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +164,8 @@ class Pack:
 class Testimonial:
     quote: str
     who: str
+    photo: Photo | None = None
+    video: Video | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +185,8 @@ class Placement:
     housing: bool | None = None
     compensation: str | None = None
     contact: str | None = None  # an e-mail address
+    coordinates: tuple[float, float] | None = None
+    photo: Photo | None = None
 
     @property
     def last_day(self) -> dt.date:
@@ -165,6 +203,7 @@ class Page:
     body_html: str
     source_path: Path
     order: int | None = None
+    photo: Photo | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +217,10 @@ class Territory:
     notify: tuple[str, ...]
     source_dir: Path
     code: str | None = None
+    article: str | None = None  # le, la, l', les or aucun; None: the official one, or none
+    name_in: str | None = None  # the "in" form when usage differs: « en Loir-et-Cher »
+    hero: Photo | None = None
+    map: MapSettings = MapSettings()
     intro_html: str = ""
     owners: tuple[str, ...] = ()  # git hosting handles of the collectivity's reviewers
     key_figures: tuple[KeyFigure, ...] = ()
@@ -194,6 +237,11 @@ class Territory:
     # All placements read from disk, past ones included; the generator keeps the open ones.
     placements: tuple[Placement, ...] = ()
     pages: tuple[Page, ...] = field(default=())
+
+    @property
+    def names(self) -> NameForms:
+        """The name as French sentences need it: « du Loiret », « dans le Loiret »…"""
+        return name_forms(self.name, self.kind, self.article, self.name_in, self.code)
 
     def open_placements(self, today: dt.date) -> tuple[Placement, ...]:
         """Placements still on offer on `today`, soonest first."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from . import calendar, jsonld
 from .catalogue import interests_of
+from .french import capfirst
 from .model import SCHOOL_LEVELS, Event, Placement, Territory
 
 # Sub-paths a territory's site uses itself: a free page may not take one of these names.
@@ -263,14 +264,15 @@ def placement_lists(site: TerritorySite) -> list[Output]:
     """The list of open placements, then one filtered list per profession and per kind."""
     if not site.placements:
         return []
-    name = site.territory.name
+    name, names = site.territory.name, site.territory.names
     outputs = [
         Output(
             site.urls.offres(),
             "offres.html",
             {
-                "title": f"Offres d'essai – {name}",
-                "description": f"Remplacements, stages et postes à essayer en {name}.",
+                "title": f"Remplacements, stages et collaborations – {name}",
+                "description": "Remplacements, stages et collaborations pour venir essayer "
+                f"le territoire {names.in_}.",
                 "listed": site.placements,
                 "filter": None,
             },
@@ -283,8 +285,9 @@ def placement_lists(site: TerritorySite) -> list[Output]:
                     url,
                     "offres.html",
                     {
-                        "title": f"Offres d'essai : {value} – {name}",
-                        "description": f"Offres d'essai « {value} » en {name}.",
+                        "title": f"{capfirst(value)} {names.in_} – {name}",
+                        "description": f"Offres « {value} » {names.in_} : remplacements, "
+                        "stages et collaborations pour venir essayer le territoire.",
                         "listed": listed,
                         "filter": {"dimension": dimension, "value": value},
                     },
@@ -333,8 +336,9 @@ def welcomer_pages(site: TerritorySite) -> list[Output]:
                 "welcomers.html",
                 {
                     "title": f"Parler à un welcomer – {t.name}",
-                    "description": f"Des habitants de {t.name} répondent à vos questions "
-                    "sur les écoles, le logement, l'emploi du conjoint.",
+                    "description": f"Des habitants {t.names.of}, ambassadeurs du territoire, "
+                    "répondent à vos questions sur les écoles, le logement, l'emploi du "
+                    "conjoint.",
                 },
             )
         )

@@ -34,14 +34,20 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def map_chunks(job: Callable[[list], list], items: list, workers: int | None = None) -> list:
+def map_chunks(
+    job: Callable[[list], list],
+    items: list,
+    workers: int | None = None,
+    min_items: int | None = None,
+) -> list:
     """job(chunk) over interleaved chunks of `items`, the parent working on the first one.
 
     Results come back concatenated in chunk order, so callers key them (e.g. by slug) rather
-    than relying on positions. Runs in-process when there is one core or few items.
+    than relying on positions. Runs in-process when there is one core or fewer than
+    `min_items` items per worker (encoding a photo takes long enough for one item each).
     """
     global _job
-    count = min(workers or cores(), max(1, len(items) // MIN_ITEMS))
+    count = min(workers or cores(), max(1, len(items) // (min_items or MIN_ITEMS)))
     if count < 2:
         return job(items)
     # Imported here: a rebuild of one territory never forks, and skips their import time.

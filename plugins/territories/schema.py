@@ -29,14 +29,18 @@ from .fields import (
     Integer,
     ListOf,
     Markdown,
+    Outline,
     Phone,
+    PhotoFile,
     Record,
     Text,
     TextOrNumber,
     Url,
+    VideoUrl,
     yaml_example,
 )
-from .validation import check_brand_contrast, check_period, check_subsidy
+from .french import ARTICLES
+from .validation import check_brand_contrast, check_captions, check_period, check_subsidy
 
 SLUG_TEXT = Text(r"[a-z0-9-]+", "lettres minuscules sans accent, chiffres et tirets", "identifiant")
 LANGUAGE = Text(
@@ -46,6 +50,87 @@ HANDLE = Text(
     r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?",
     "identifiant d'hébergement git, ex. @collectivite/equipe ou @utilisateur",
     "identifiant @…",
+)
+
+PHOTO = Record(
+    (
+        Field(
+            "image",
+            PhotoFile(),
+            True,
+            "La photo : un fichier JPEG, PNG, WebP ou AVIF du dossier images/ (25 Mo au plus) ; "
+            "le site en publie des copies réduites, sans leurs métadonnées (EXIF, GPS).",
+            "images/chambord.jpg",
+        ),
+        Field(
+            "alt",
+            Text(),
+            True,
+            "Ce que montre la photo, pour qui ne la voit pas.",
+            "Le château de Chambord au lever du soleil",
+        ),
+        Field(
+            "credit",
+            Text(),
+            True,
+            "Crédit affiché avec la photo.",
+            "Photo : Léa Martin",
+        ),
+    ),
+    model.Photo,
+    description="Une photo : le fichier, son texte de remplacement et son crédit.",
+)
+
+
+def photo_field(what: str) -> Field:
+    return Field("photo", PHOTO, False, f"Photo {what}.")
+
+
+COORDINATES = Field(
+    "coordinates",
+    Coordinates(),
+    False,
+    "Position [latitude, longitude] en degrés décimaux : le lieu figure sur la carte.",
+    (47.6161, 1.5170),
+)
+
+VIDEO = Record(
+    (
+        Field(
+            "url",
+            VideoUrl(),
+            True,
+            "Adresse de la vidéo : une page YouTube, Vimeo ou Dailymotion, ou un fichier .mp4 "
+            "(rien n'est chargé de ce site avant que le visiteur ne lance la vidéo).",
+            "https://www.youtube.com/watch?v=aqz-KE-bpKQ",
+        ),
+        Field("title", Text(), True, "Titre de la vidéo.", "Claire, médecin à Blois depuis 2024"),
+        Field(
+            "captions",
+            Url(),
+            False,
+            "Sous-titres WebVTT (https://….vtt), obligatoires pour un fichier .mp4.",
+            "https://www.example.org/temoignage.vtt",
+        ),
+    ),
+    model.Video,
+    (check_captions,),
+    "Une vidéo de témoignage.",
+)
+
+MAP = Record(
+    (
+        Field(
+            "outline",
+            Outline(),
+            False,
+            "Contour du territoire : un fichier GeoJSON du dossier images/, dessiné sous les "
+            "lieux de la carte.",
+            "images/contour.geojson",
+        ),
+    ),
+    model.MapSettings,
+    description="La carte de la page d'accueil.",
 )
 
 BRAND = Record(
@@ -102,6 +187,7 @@ ASSET = Record(
         Field("category", Text(), True, "Catégorie, pour regrouper les atouts.", "cadre de vie"),
         Field("title", Text(), True, "Titre de l'atout.", "La Loire à vélo"),
         Field("text", Text(), False, "Une ou deux phrases de description."),
+        photo_field("de l'atout"),
     ),
     model.Asset,
     description="Un atout du territoire.",
@@ -112,14 +198,9 @@ CASTLE = Record(
         Field("name", Text(), True, "Nom du château ou du site.", "Château de Chambord"),
         Field("commune", Text(), False, "Commune.", "Chambord"),
         Field("text", Text(), False, "Une ou deux phrases de description."),
-        Field(
-            "coordinates",
-            Coordinates(),
-            False,
-            "Position [latitude, longitude] en degrés décimaux.",
-            (47.6161, 1.5170),
-        ),
+        COORDINATES,
         Field("url", Url(), False, "Site officiel.", "https://www.chambord.org"),
+        photo_field("du château ou du site"),
     ),
     model.Castle,
     description="Un château ou un lieu de patrimoine.",
@@ -132,6 +213,7 @@ SCHOOL = Record(
         Field("level", Choice(model.SCHOOL_LEVELS), True, "Niveau.", "lycée"),
         Field("sector", Choice(model.SCHOOL_SECTORS), False, "Secteur.", "public"),
         Field("notes", Text(), False, "Précisions (options, internat…)."),
+        COORDINATES,
     ),
     model.School,
     description="Un établissement scolaire ou d'enseignement supérieur.",
@@ -155,6 +237,8 @@ HOUSING = Record(
         Field("commune", Text(), False, "Commune."),
         Field("text", Text(), False, "Précisions."),
         Field("url", Url(), False, "Lien."),
+        COORDINATES,
+        photo_field("du logement"),
     ),
     model.Housing,
     description="Une offre ou une aide au logement.",
@@ -197,14 +281,16 @@ WELCOMER = Record(
         ),
         Field(
             "photo",
-            Image(),
+            PhotoFile(),
             False,
-            "Photo : chemin d'un fichier du dossier du territoire.",
+            "Photo : un fichier JPEG, PNG, WebP ou AVIF du dossier images/ ; le site en publie "
+            "une copie réduite, sans ses métadonnées (EXIF, GPS).",
             "images/claire.jpg",
         ),
     ),
     model.Welcomer,
-    description="Un welcomer : un habitant bénévole qui accueille les nouveaux arrivants.",
+    description="Un welcomer : un habitant, ambassadeur du territoire rémunéré pour ses "
+    "échanges (il les facture), qui accueille les professionnels de santé et leur famille.",
 )
 
 EVENT = Record(
@@ -223,6 +309,8 @@ EVENT = Record(
         ),
         Field("text", Text(), False, "Description."),
         Field("url", Url(), False, "Lien d'inscription ou d'information."),
+        COORDINATES,
+        photo_field("de l'événement"),
     ),
     model.Event,
     (check_period,),
@@ -247,7 +335,14 @@ PACK = Record(
             "Part du prix prise en charge (entre 0 et le prix).",
             150,
         ),
-        Field("subsidy_by", Text(), False, "Qui finance la subvention.", "Département"),
+        Field(
+            "subsidy_by",
+            Text(),
+            False,
+            "Qui finance la subvention, sans article (le site l'ajoute : « pris en charge par "
+            "le Département du Loiret »).",
+            "Département du Loiret",
+        ),
         Field(
             "buyers",
             ListOf(Text(), min_items=1),
@@ -272,6 +367,8 @@ TESTIMONIAL = Record(
     (
         Field("quote", Text(), True, "La citation."),
         Field("who", Text(), True, "Qui parle (sans nom de famille).", "Une sage-femme"),
+        photo_field("qui accompagne le témoignage (affiche de la vidéo s'il y en a une)"),
+        Field("video", VIDEO, False, "Une vidéo du témoignage."),
     ),
     model.Testimonial,
     description="Un témoignage.",
@@ -296,6 +393,22 @@ TERRITORY = Record(
             "Soigner au pays des châteaux",
         ),
         Field(
+            "article",
+            Choice(ARTICLES),
+            False,
+            "Article du nom : le site écrit alors « du Loiret », « de la Communauté de "
+            "communes… », « dans le Loiret ». Sans lui, un département prend l'article "
+            "officiel de son nom (le Loiret, la Somme, l'Ain, les Landes), les autres aucun.",
+            "le",
+        ),
+        Field(
+            "name_in",
+            Text(),
+            False,
+            "Comment dire « dans » ce territoire quand l'usage diffère de la règle.",
+            "en Loir-et-Cher",
+        ),
+        Field(
             "intro",
             Markdown(),
             False,
@@ -309,6 +422,12 @@ TERRITORY = Record(
             "Relecteurs des modifications de ce dossier "
             "(identifiants git, ex. @collectivite/equipe).",
             ("@be-lc/communication",),
+        ),
+        Field(
+            "hero",
+            PHOTO,
+            False,
+            "La grande photo de la page d'accueil (au moins 1 600 pixels de large, de préférence).",
         ),
         Field("brand", BRAND, True, "Couleurs et logo."),
         Field("contact", CONTACT, True, "Contact public."),
@@ -334,6 +453,7 @@ TERRITORY = Record(
         Field("events", ListOf(EVENT), False, "Événements à venir."),
         Field("pack", PACK, False, "Coffret d'accueil."),
         Field("testimonials", ListOf(TESTIMONIAL), False, "Témoignages."),
+        Field("map", MAP, False, "La carte des lieux de la page d'accueil."),
     ),
     description="Le fichier territory.yaml d'un territoire.",
 )
@@ -365,6 +485,8 @@ PLACEMENT = Record(
             "Adresse e-mail de contact pour cette offre.",
             "accueil@example.org",
         ),
+        COORDINATES,
+        photo_field("de l'offre (le cabinet, la maison de santé…)"),
     ),
     rules=(check_period,),
     description="L'en-tête (front matter) d'une offre de stage ou de remplacement : "
@@ -375,6 +497,7 @@ PAGE = Record(
     (
         Field("title", Text(), True, "Titre de la page.", "Vivre à Blois"),
         Field("order", Integer(), False, "Rang dans le menu (les plus petits d'abord).", 1),
+        photo_field("en tête de la page"),
     ),
     description="L'en-tête (front matter) d'une page libre : pages/<nom>.md.",
 )

@@ -14,6 +14,13 @@ DEFAULTS = {
     # Where incremental builds keep their manifest and models; "" = beside the output folder
     # (output/ → .output-cache/).
     "TERRITORIES_CACHE_PATH": "",
+    # Where resized photos are kept, by the content hash of their source; "" = the cache
+    # folder's images/. Several builds may share one (the tests do): a copy depends only on
+    # its source's bytes.
+    "TERRITORIES_IMAGE_CACHE_PATH": "",
+    # The data controller named by the forms' consent text and the privacy page.
+    "OPERATOR_NAME": "Territoires de santé",
+    "OPERATOR_LEGAL_NAME": "",
 }
 
 

@@ -93,6 +93,18 @@ def check_period(values: dict, at) -> None:
         at("end").error(f"la fin ({end.isoformat()}) est avant le début ({start.isoformat()})")
 
 
+def check_captions(values: dict, at) -> None:
+    """An MP4 file needs its captions: a video without them excludes deaf visitors."""
+    url, captions = values.get("url"), values.get("captions")
+    if url and url.lower().split("?")[0].endswith(".mp4") and not captions:
+        at("captions").error(
+            "sous-titres manquants : une vidéo .mp4 a besoin de son fichier de sous-titres "
+            "WebVTT (captions: https://….vtt)"
+        )
+    if captions and not captions.lower().split("?")[0].endswith(".vtt"):
+        at("captions").error("les sous-titres doivent être un fichier WebVTT (.vtt)")
+
+
 def check_subsidy(values: dict, at) -> None:
     """The subsidy is between 0 and the price: the buyer never gets paid."""
     price, subsidy = values.get("price_eur"), values.get("subsidy_eur")

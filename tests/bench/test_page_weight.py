@@ -70,3 +70,21 @@ def test_a_page_counts_its_resources_once_and_its_svg_as_one_element(tmp_path):
     assert landing.dom == 7  # html, head, link, link, body, svg, img: not path nor circle
     assert landing.css == len(gzip.compress(css.encode(), 9, mtime=0))
     assert not landing.missing and not landing.third_party
+
+
+def test_a_picture_counts_the_webp_a_phone_loads_and_lazy_images_apart(tmp_path):
+    for name, size in (("h-800.webp", 800), ("h-1600.webp", 1600), ("h.jpg", 3000), ("l.jpg", 500)):
+        write(tmp_path / "loiret" / "images" / name, "x" * size)
+    write(tmp_path / "index.html", "<html><body></body></html>")
+    write(tmp_path / "loiret" / "offres" / "index.html", "<p>liste</p>")
+    page = (
+        '<html><body><picture><source type="image/webp" srcset="/loiret/images/h-800.webp 800w,'
+        '/loiret/images/h-1600.webp 1600w"><img src="/loiret/images/h.jpg"></picture>'
+        '<img src="/loiret/images/l.jpg" loading="lazy"></body></html>'
+    )
+    write(tmp_path / "loiret" / "index.html", page)
+
+    landing = measure_site(tmp_path)["landing"][0]
+
+    assert landing.images == 800  # the WebP candidate for ~800 px, not the JPEG fallback
+    assert landing.deferred == 500 and landing.requests == 2  # the page and its hero

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 24)
 WIDTHS = {"phone": 390, "desktop": 1280}
 MAX_PAGE_BYTES = 30 * 1024
+# A territory's landing also carries its photos' <picture> markup and the inline SVG map.
+MAX_LANDING_BYTES = 40 * 1024
 
 
 def build(output: Path, catalogue: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browserkit import MAX_PAGE_BYTES, WIDTHS, weights
+from browserkit import MAX_LANDING_BYTES, MAX_PAGE_BYTES, WIDTHS, weights
 
 pytestmark = pytest.mark.browser
 WCAG_AA = {"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}
@@ -48,7 +48,8 @@ def test_every_page_stays_local_light_and_without_console_errors(watched, pages,
             problems.append(f"requêtes hors du site : {foreign}")
         if watch.errors:
             problems.append(f"erreurs de console : {watch.errors}")
-        if sum(sizes.values()) > MAX_PAGE_BYTES:
+        landing = url.count("/") == 2 and url.endswith("/") and url != "/"
+        if sum(sizes.values()) > (MAX_LANDING_BYTES if landing else MAX_PAGE_BYTES):
             problems.append(f"HTML+CSS+JS {sum(sizes.values())} octets : {sizes}")
         if problems:
             report[url] = problems

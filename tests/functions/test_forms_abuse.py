@@ -70,7 +70,8 @@ def test_a_phishing_order_reaches_the_territory_but_not_the_stranger(forms_app):
             assert typed.casefold() not in seen
     for word in ("ameli", "suspendu", "vitale", "votre compte"):
         assert word not in seen
-    assert "2990 €" in seen and body["id"].casefold() in seen  # what we computed stays
+    amounts = seen.replace("\u202f", " ").replace("\u00a0", " ")  # French number spacing
+    assert "2 990 €" in amounts and body["id"].casefold() in seen  # what we computed stays
     assert PHISHING["organisation"] in every_text(notify.message)  # the staff see it all
 
 

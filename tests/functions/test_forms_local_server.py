@@ -219,7 +219,8 @@ def test_the_outbox_reader_lists_and_shows_the_messages(forms_app, catalogue, tm
     assert "notify: [Loiret] Commande de coffrets — Jean Dupont" in listing
     assert "acknowledgement: [Loiret] Nous avons bien reçu votre commande de coffrets" in listing
     assert outbox.main(["--var", str(tmp_path / "var"), body["id"]]) == 0
-    assert "Total : 2990 €" in capsys.readouterr().out
+    out = capsys.readouterr().out.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Total : 2 990 €" in out
     assert outbox.main(["--var", str(tmp_path / "var"), "nothing-like-this"]) == 1
 
 

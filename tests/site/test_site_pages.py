@@ -12,6 +12,10 @@ ALL = SHIPPED + FIXTURES
 SECTIONS = {
     "chiffres": lambda t: t.key_figures,
     "offres": lambda t: t.open_placements(TODAY),
+    "carte": lambda t: (
+        any(x.coordinates for x in (*t.castles, *t.open_placements(TODAY), *t.housing, *t.schools))
+        or any(e.coordinates for e in t.events if (e.end or e.start).date() >= TODAY)
+    ),
     "atouts": lambda t: t.assets,
     "patrimoine": lambda t: t.castles,
     "ecoles": lambda t: t.schools,

@@ -48,3 +48,15 @@ def content_errors(root) -> list[str]:
     except ContentErrors as raised:
         return [str(error) for error in raised.errors]
     raise AssertionError("the content was accepted")
+
+
+def jpeg(width: int = 64, height: int = 48, exif: bytes | None = None) -> bytes:
+    """A small real JPEG (a gradient), with EXIF bytes when given."""
+    import io
+
+    from PIL import Image
+
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", **({"exif": exif} if exif else {}))
+    return buffer.getvalue()

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from contentkit import MINIMAL, PLACEMENT, content_errors, write_territory
+from contentkit import MINIMAL, PLACEMENT, content_errors, jpeg, write_territory
 from forms.validation import Invalid
 from forms.validation import placement as forms_placement
 from territories.incremental import fingerprint
@@ -141,6 +141,7 @@ def test_a_remote_image_in_a_yaml_markdown_field_is_refused(root):
 
 
 def test_relative_images_of_the_territory_stay(root):
+    write_territory(root, {"images/loire.jpg": jpeg()})  # a Markdown image must exist (issue 10)
     html = body_html(root, "![La Loire à Blois](images/loire.jpg)\n")
     assert html == '<p><img alt="La Loire à Blois" src="images/loire.jpg"></p>'
 

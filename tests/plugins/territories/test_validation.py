@@ -4,7 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from contentkit import MINIMAL, PLACEMENT
+from contentkit import MINIMAL, PLACEMENT, jpeg
 from territories.loader import ContentErrors, load_territories
 from territories.model import PLACEMENT_KINDS
 
@@ -27,12 +27,16 @@ pack:
 """
 
 
-def setup_territory(tmp_path: Path, monkeypatch, files: dict[str, str]) -> Path:
-    """Write territories/x/ with `files` under tmp_path and make tmp_path the cwd."""
+def setup_territory(tmp_path: Path, monkeypatch, files: dict[str, str | bytes]) -> Path:
+    """Write territories/x/ with `files` (text, or bytes) under tmp_path and make tmp_path
+    the cwd."""
     for name, text in files.items():
         path = tmp_path / "territories" / "x" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return Path("territories")
 
@@ -292,11 +296,11 @@ TERRITORY_ERRORS = {
     ),
     "logo_outside_the_folder": (
         MINIMAL.replace("brand:\n", "brand:\n  logo: ../loiret/images/logo.svg\n"),
-        f"{T}:5: brand.logo: « ../loiret/images/logo.svg » doit être un chemin relatif au dossier",
+        f"{T}:5: brand.logo: « ../loiret/images/logo.svg » doit être un fichier du dossier images/",
     ),
     "logo_not_an_image": (
-        MINIMAL.replace("brand:\n", "brand:\n  logo: territory.yaml\n"),
-        f"{T}:5: brand.logo: « territory.yaml » n'est pas une image",
+        MINIMAL.replace("brand:\n", "brand:\n  logo: images/territory.yaml\n"),
+        f"{T}:5: brand.logo: « images/territory.yaml » n'est pas une image",
     ),
     "owner_without_at_sign": (
         MINIMAL + "owners: [be-lc/communication]\n",
@@ -506,7 +510,7 @@ def test_existing_images_and_owner_handles_are_accepted(tmp_path, monkeypatch):
     text = MINIMAL.replace("brand:\n", "brand:\n  logo: images/logo.svg\n")
     text += "owners: ['@be-lc/communication', '@claire']\n"
     text += WELCOMER + "    photo: images/claire.jpg\n"
-    files = {"territory.yaml": text, "images/logo.svg": "<svg/>", "images/claire.jpg": "jpg"}
+    files = {"territory.yaml": text, "images/logo.svg": "<svg/>", "images/claire.jpg": jpeg()}
     territory = load_one(tmp_path, monkeypatch, files)
     assert territory.brand.logo == "images/logo.svg"
     assert territory.welcomers[0].photo == "images/claire.jpg"

@@ -58,7 +58,7 @@
     // A placement page names its placement in a paragraph, which has no label.
     var label = control.tagName === "FIELDSET" ? control.querySelector("legend") : (control.labels || [])[0];
     if (!label) return "";
-    return (label.getAttribute("data-short") || label.textContent.replace(" (obligatoire)", "").trim()) + " : ";
+    return (label.getAttribute("data-short") || label.textContent.replace(" (obligatoire)", "").trim()) + "\u00a0: ";
   }
 
   function summarise(form, title, items) {
@@ -91,7 +91,7 @@
       if (control) control.setAttribute("aria-invalid", "true");
       return { control: control, text: (control ? labelOf(control) : "") + errors[name] };
     });
-    summarise(form, items.length > 1 ? items.length + " informations sont à corriger :" : "Une information est à corriger :", items);
+    summarise(form, items.length > 1 ? items.length + " informations sont à corriger\u00a0:" : "Une information est à corriger\u00a0:", items);
   }
 
   function enhance(form) {
