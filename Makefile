@@ -48,8 +48,9 @@ lock: | $(BIN)/python
 	$(UV_COMPILE) --python-version 3.12 --python-platform aarch64-manylinux_2_28 \
 	  functions/requirements.in -o functions/requirements.txt
 
+# Pelican, unless nothing changed since the last build (checked before Pelican is imported).
 html: venv
-	$(BIN)/pelican --settings pelicanconf.py
+	$(BIN)/python -m territories.launch --settings pelicanconf.py
 	@if [ -d admin/node_modules/decap-cms ]; then $(BIN)/python -m tools.decap_config --output output; fi
 
 publish: venv
@@ -96,7 +97,7 @@ bench: venv-dev
 	$(BIN)/python bench/build_bench.py --sizes 100 1000 --runs 3
 	$(BIN)/python bench/incremental_bench.py --size 100 --runs 3
 	$(BIN)/python bench/incremental_bench.py --size 1000 --runs 3 --no-check
-	$(BIN)/pelican --settings pelicanconf.py
+	$(BIN)/python -m territories.launch --settings pelicanconf.py
 	$(BIN)/python bench/page_weight.py output
 	$(BIN)/python bench/forms_bench.py
 

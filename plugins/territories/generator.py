@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import pickle
 import re
 import time
@@ -13,7 +14,7 @@ from jinja2 import FileSystemBytecodeCache, nodes
 from jinja2.ext import Extension
 from pelican.generators import Generator
 
-from . import catalogue, filters, images, incremental, parallel
+from . import catalogue, filters, images, incremental, launch, parallel
 from .french import typography_html
 from .map import territory_map
 from .pages import (
@@ -181,6 +182,7 @@ class TerritoriesGenerator(Generator):
             # Nothing to write: the home page, sitemap and catalogue are those of the last build.
             if self.cache.stats_changed(plan):
                 self.cache.save(self.keys, plan, {})
+            self.note_outputs()
             return
         self.cache.invalidate()
         self.made_dirs: dict[str, bool] = {}
@@ -198,6 +200,15 @@ class TerritoriesGenerator(Generator):
         self.cache.save(self.keys, plan, entries)
         texts = {slug: self.cache.entry(slug)["catalogue"] for slug in plan.folders}
         catalogue.write_texts(texts, self.catalogue_path)
+        self.note_outputs()
+
+    def note_outputs(self) -> None:
+        """Tell the launcher (if it started this build) which files vouch for our outputs."""
+        output = self.output_path
+        firsts = [self.cache.entry(slug).get("first") for slug in [*self.plan.folders, ""]]
+        vouching = [os.path.join(output, first) for first in firsts if first]
+        vouching += [str(self.catalogue_path), str(self.cache.folder / incremental.MANIFEST)]
+        launch.note_outputs(set() if self.standalone else set(self.plan.folders), vouching)
 
     def add_summaries(self, entries: dict) -> None:
         """Each loaded territory's summary and catalogue entry, kept for the next builds."""
