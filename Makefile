@@ -121,7 +121,7 @@ test: venv-dev browser lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf output .output-cache var functions/forms/catalogue.json
+	rm -rf output .output-cache .cache/build var functions/forms/catalogue.json
 
 # Production (docs/operators.md): build with publishconf.py, deploy the SAM stack (its functions
 # carry the catalogue just built), upload output/ to the site bucket, invalidate CloudFront.
