@@ -12,19 +12,49 @@ export PYTHONPATH := $(CURDIR)/plugins:$(CURDIR)/functions
 EDITOR_REPO ?=
 export EDITOR_REPO
 
-.PHONY: venv html publish serve test lint browser clean outbox bench fault-bench deploy deploy-stack \
-        deploy-waf codeowners preview admin editor report announce
+.PHONY: venv venv-aws venv-dev html publish serve test lint browser clean outbox bench fault-bench \
+        deploy deploy-stack deploy-waf codeowners preview admin editor report announce lock
 
-$(BIN)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $@
+# Every install comes from the lock files (exact versions and their hashes; `make lock`
+# regenerates them): requirements/runtime.txt for building and serving, requirements/aws.txt
+# adds boto3 for the AWS commands, requirements/dev.txt adds the test tools. Install output goes
+# to stderr, so that `make -s admin ARGS=export > file.csv` writes only the data.
+$(BIN)/python:
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
+	  echo "Le module venv de Python manque : installez-le (Debian, Ubuntu : apt-get install python3-venv), puis relancez make." >&2; \
+	  exit 1; }
+	@$(PYTHON) -m venv $(VENV) >&2
 
-venv: $(BIN)/.installed
+$(BIN)/.installed-%: requirements/%.txt | $(BIN)/python
+	@echo "Installation des dépendances ($<)…" >&2
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $< >&2
+	@touch $@
 
+venv: $(BIN)/.installed-runtime
+venv-aws: $(BIN)/.installed-aws
+venv-dev: $(BIN)/.installed-dev
+
+# The lock files, from pyproject.toml (runtime, `aws` and `dev` extras) and
+# functions/requirements.in (the Lambda package, for its Python 3.12 on arm64). Run it after
+# changing a dependency, or to take newer versions, and commit the result (docs/benchmarks.md).
+# The dev lock is resolved first and constrains the others: a package has the same version in
+# all three, so installing the test tools over a serving install changes nothing it has.
+UV_VERSION := 0.13.9
+UV_COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock"
+lock: | $(BIN)/python
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" >&2
+	$(UV_COMPILE) --universal --python-version 3.11 pyproject.toml --extra aws --extra dev \
+	  -o requirements/dev.txt
+	$(UV_COMPILE) --universal --python-version 3.11 pyproject.toml --extra aws \
+	  -c requirements/dev.txt -o requirements/aws.txt
+	$(UV_COMPILE) --universal --python-version 3.11 pyproject.toml \
+	  -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) --python-version 3.12 --python-platform aarch64-manylinux_2_28 \
+	  functions/requirements.in -o functions/requirements.txt
+
+# Pelican, unless nothing changed since the last build (checked before Pelican is imported).
 html: venv
-	$(BIN)/pelican --settings pelicanconf.py
+	$(BIN)/python -m territories.launch --settings pelicanconf.py
 	@if [ -d admin/node_modules/decap-cms ]; then $(BIN)/python -m tools.decap_config --output output; fi
 
 # Production ships the editor (installed from admin/package-lock.json when missing) for
@@ -36,7 +66,7 @@ publish: venv
 	$(BIN)/python -m tools.decap_config --output output --production
 
 serve: html
-	$(BIN)/python -m forms.local --root output --port $(PORT)
+	@$(BIN)/python -m forms.local --root output --port $(PORT)
 
 # Debian's Chromium, driven by Playwright in the browser tests (browser downloads are blocked).
 # npm installs the content editor (Decap CMS) that a browser test drives.
@@ -51,9 +81,10 @@ preview: venv
 	$(BIN)/python -m tools.preview $(TERRITORY) --port $(PORT)
 
 # The stored submissions (docs/operators.md): make admin ARGS="list --territory loiret"
+# Silent recipe: `make -s admin ARGS=export > file.csv` writes only the CSV.
 ARGS ?= --help
-admin: venv
-	$(BIN)/python -m forms.admin $(ARGS)
+admin: venv-aws
+	@$(BIN)/python -m forms.admin $(ARGS)
 
 # The content editor (Decap CMS) at /admin/ and /<slug>/admin/ (docs/editing.md); its npm
 # packages are pinned in admin/. Once installed, `make html` adds it too (with Decap's local
@@ -71,15 +102,16 @@ announce: venv
 
 # The e-mails `make serve` wrote, newest first (python -m forms.outbox --help for more).
 outbox: venv
-	$(BIN)/python -m forms.outbox
+	@$(BIN)/python -m forms.outbox
 
 # Build speed against stock Pelican and Hugo, rebuilds, page weight (docs/benchmarks.md).
-bench: venv
+bench: venv-dev
 	@command -v hugo >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hugo >/dev/null; }
-	$(BIN)/python bench/build_bench.py --sizes 10 100 --runs 5
+	$(BIN)/python bench/build_bench.py --sizes 100 1000 --runs 3
 	$(BIN)/python bench/incremental_bench.py --size 100 --runs 3
-	$(BIN)/pelican --settings pelicanconf.py
+	$(BIN)/python bench/incremental_bench.py --size 1000 --runs 3 --no-check
+	$(BIN)/python -m territories.launch --settings pelicanconf.py
 	$(BIN)/python bench/page_weight.py output
 	$(BIN)/python bench/forms_bench.py
 
@@ -89,21 +121,21 @@ fault-bench: venv
 
 # Screenshots (docs/screenshots/tmp/) and Lighthouse scores of each territory's main pages
 # (docs/browser-checks.md); Lighthouse is installed on first use into .cache/lighthouse/.
-report: html browser
+report: html venv-dev browser
 	$(BIN)/python -m tools.screenshots --out docs/screenshots/tmp
 	$(BIN)/python -m tools.lighthouse_report
 
-lint: venv
+lint: venv-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint --regions eu-west-3 -- template.yaml
 	$(BIN)/cfn-lint --regions us-east-1 -- waf.yaml
 
-test: venv browser lint
+test: venv-dev browser lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf output .output-cache var functions/forms/catalogue.json
+	rm -rf output .output-cache .cache/build var functions/forms/catalogue.json
 
 # Production (docs/operators.md): build with publishconf.py, deploy the SAM stack (its functions
 # carry the catalogue just built), upload output/ to the site bucket, invalidate CloudFront.
@@ -122,7 +154,7 @@ $(error TERRITORY=$(TERRITORY) : un site autonome se déploie sur sa propre pile
 endif
 endif
 
-deploy: publish $(if $(DRY_RUN),,deploy-stack)
+deploy: publish venv-aws $(if $(DRY_RUN),,deploy-stack)
 	$(BIN)/python -m tools.deploy --stack $(STACK) --region $(AWS_REGION) $(if $(DRY_RUN),--dry-run)
 
 deploy-stack: publish
@@ -141,4 +173,4 @@ deploy-waf:
 
 # .github/CODEOWNERS from the territories' `owners:` lists (commit the result).
 codeowners: venv
-	$(BIN)/python -m tools.codeowners
+	@$(BIN)/python -m tools.codeowners

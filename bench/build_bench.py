@@ -23,6 +23,7 @@ from corpus import write_corpus
 from harness import (
     HUGO,
     PELICAN,
+    SCRATCH,
     BuildFailed,
     Measure,
     fresh_dir,
@@ -102,7 +103,7 @@ def bench_size(size: int, runs: int, builds: tuple[str, ...]) -> list[Result]:
     Runs go round-robin (ours, Pelican, Hugo, ours…) so a burst of load on the shared machine
     hits every build alike instead of skewing one of them.
     """
-    with tempfile.TemporaryDirectory(prefix=f"bench-build-{size}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"bench-build-{size}-", dir=SCRATCH) as tmp:
         work = Path(tmp)
         corpus = prepare(size, work)
         measures: dict[str, list[Measure]] = {build: [] for build in builds}

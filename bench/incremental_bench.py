@@ -1,6 +1,6 @@
 """Rebuild times after one small change, and determinism of our build.
 
-    python bench/incremental_bench.py [--size 100] [--runs 3] [-e KEY=JSON ...]
+    python bench/incremental_bench.py [--size 100] [--runs 3] [--no-check] [-e KEY=JSON ...]
 
 After a full build of a synthetic corpus it times `pelican` from start to exit (a new process,
 as an editor runs it), on the same output folder:
@@ -11,8 +11,11 @@ as an editor runs it), on the same output folder:
 - the rebuild after a template of the theme changes (on a copy of theme/, never the real one).
 Each rebuild is checked against a clean build of the same input: the site is "correct again"
 only if both trees are byte-identical. Two clean builds of the same input are compared too
-(determinism: a no-op deploy must upload nothing). `-e` passes extra settings to every build,
-e.g. a cache switch, so the figures follow whatever rebuild strategy the build offers.
+(determinism: a no-op deploy must upload nothing). `--no-check` skips those comparisons (at
+1,000 territories each costs a cold build; the tests and a run at 100 check correctness).
+`-e` passes extra settings to every build, e.g. a cache switch, so the figures follow whatever
+rebuild strategy the build offers. Each rebuild's CPU time and peak memory (largest process)
+are reported beside its wall time.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import write_corpus
-from harness import ROOT, fresh_dir, note, our_build_cmd, run_measured
+from harness import ROOT, SCRATCH, Measure, fresh_dir, note, our_build_cmd, run_measured
 
 CHANGE_MARK = "Mise à jour du banc de mesure"
 
@@ -64,9 +67,9 @@ class Bench:
         write_corpus(size, self.corpus)
         shutil.copytree(ROOT / "theme", self.theme)
 
-    def build(self, output: Path) -> float:
+    def build(self, output: Path) -> Measure:
         """Build into `output` (kept as it is: what an incremental build starts from)."""
-        return run_measured(our_build_cmd(self.corpus, output, self.extra)).wall_s
+        return run_measured(our_build_cmd(self.corpus, output, self.extra))
 
     def clean_build(self, name: str) -> Path:
         """A build from an empty folder, the reference a rebuild must equal."""
@@ -119,7 +122,7 @@ class Bench:
         return base
 
 
-def timed_rebuilds(bench: Bench, output: Path, runs: int) -> dict[str, list[float]]:
+def timed_rebuilds(bench: Bench, output: Path, runs: int, check: bool) -> dict[str, list]:
     """No-op, placement and template rebuilds, `runs` times each; checks each is correct."""
     edits = (
         ("aucun changement", None),
@@ -129,30 +132,35 @@ def timed_rebuilds(bench: Bench, output: Path, runs: int) -> dict[str, list[floa
         ("un territoire supprimé", bench.remove_territory),
         ("un gabarit (base.html)", bench.edit_template),
     )
-    times: dict[str, list[float]] = {label: [] for label, _ in edits}
+    times: dict[str, list] = {label: [] for label, _ in edits}
     for run in range(runs):
         for label, edit in edits:
             if edit:
                 edit(run)
             times[label].append(bench.build(output))
-            wrong = differences(output, bench.clean_build("reference"))
+            wrong = differences(output, bench.clean_build("reference")) if check else []
             marked = edit in (bench.edit_placement, bench.edit_template)
             status = "correct" if not wrong else f"{len(wrong)} fichiers faux : {wrong[:3]}"
+            status = status if check else "non vérifié"
             if marked:
                 count = pages_with(output, f"{CHANGE_MARK} {run}")
                 status += f", {count} pages portent le changement"
-            note(f"  {label} (essai {run + 1}) : {times[label][-1]:.2f} s, {status}")
+            m = times[label][-1]
+            note(
+                f"  {label} (essai {run + 1}) : {m.wall_s:.2f} s (CPU {m.cpu_s:.2f} s, "
+                f"RSS max {m.peak_rss_mib:.0f} Mio), {status}"
+            )
             if wrong:
                 times.setdefault(f"{label} — site FAUX", []).append(len(wrong))
     return times
 
 
-def standalone_builds(bench: Bench, runs: int) -> list[float]:
+def standalone_builds(bench: Bench, runs: int) -> list[Measure]:
     """A cold build of one territory alone, as `make html TERRITORY=<slug>` (editor preview)."""
     slug = sorted(p.name for p in bench.corpus.iterdir() if p.is_dir())[0]
     extra = {**bench.extra, "TERRITORY": slug}
     return [
-        run_measured(our_build_cmd(bench.corpus, fresh_dir(bench.work / "alone"), extra)).wall_s
+        run_measured(our_build_cmd(bench.corpus, fresh_dir(bench.work / "alone"), extra))
         for _ in range(runs)
     ]
 
@@ -162,39 +170,53 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100, help="nombre de territoires")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-check", action="store_true", help="sans comparer à un build propre")
     parser.add_argument("-e", "--extra", action="append", default=[], metavar="KEY=JSON")
     args = parser.parse_args(argv)
     extra = {k: json.loads(v) for k, v in (item.split("=", 1) for item in args.extra)}
-    with tempfile.TemporaryDirectory(prefix="bench-incr-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-incr-", dir=SCRATCH) as tmp:
         bench = Bench(Path(tmp), args.size, extra)
-        first, second = bench.clean_build("det-a"), bench.clean_build("det-b")
-        wrong = differences(first, second)
-        full = bench.build(fresh_dir(bench.work / "cold"))
-        # The folder rebuilt in place starts from a full build of its own (with its cache).
+        wrong = []
+        if not args.no_check:
+            first, second = bench.clean_build("det-a"), bench.clean_build("det-b")
+            wrong = differences(first, second)
+        # The folder rebuilt in place starts from a cold full build of its own (with its cache).
         output = fresh_dir(bench.work / "site")
-        bench.build(output)
-        times = timed_rebuilds(bench, output, args.runs)
+        full = bench.build(output)
+        times = timed_rebuilds(bench, output, args.runs, not args.no_check)
         times["un territoire seul (TERRITORY=…)"] = standalone_builds(bench, args.runs)
-    print_report(args.size, full, times, wrong, args.runs)
+    print_report(args.size, full, times, wrong, args.runs, not args.no_check)
     return 0 if not wrong and not any("FAUX" in k for k in times) else 1
 
 
-def print_report(size: int, full: float, times: dict, wrong: list[str], runs: int) -> None:
+def print_report(size: int, full: Measure, times: dict, wrong: list, runs: int, check: bool):
     """Plain figures and a Markdown table."""
-    print(f"N={size} territoires ; build complet à froid : {full:.2f} s")
     print(
-        f"Déterminisme : {len(wrong)} fichier(s) différent(s) entre deux builds propres"
-        + (f" (ex. {', '.join(wrong[:5])})" if wrong else "")
+        f"N={size} territoires ; build complet à froid : {full.wall_s:.2f} s "
+        f"(CPU {full.cpu_s:.2f} s, RSS max {full.peak_rss_mib:.0f} Mio)"
     )
-    print("\n| changement | reconstruction (s, médiane) | site correct ensuite |")
-    print("|---|---:|---|")
+    if check:
+        print(
+            f"Déterminisme : {len(wrong)} fichier(s) différent(s) entre deux builds propres"
+            + (f" (ex. {', '.join(wrong[:5])})" if wrong else "")
+        )
+    print(
+        "\n| changement | reconstruction (s, médiane) | CPU (s) | RSS max (Mio) "
+        "| site correct ensuite |"
+    )
+    print("|---|---:|---:|---:|---|")
     for label, values in times.items():
         if "FAUX" in label:
             continue
         correct = "non" if f"{label} — site FAUX" in times else "oui"
+        correct = correct if check else "non vérifié"
         correct = "—" if "TERRITORY" in label else correct  # another site: nothing to compare
-        print(f"| {label} | {statistics.median(values):.2f} | {correct} |")
-    print(f"\nMédianes sur {runs} essais ; chaque reconstruction comparée à un build propre.")
+        wall = statistics.median(m.wall_s for m in values)
+        cpu = statistics.median(m.cpu_s for m in values)
+        rss = max(m.peak_rss_mib for m in values)
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {correct} |")
+    compared = "chaque reconstruction comparée à un build propre" if check else "sans comparaison"
+    print(f"\nMédianes sur {runs} essais ; {compared}.")
 
 
 if __name__ == "__main__":

@@ -178,17 +178,29 @@ def territory_entry(territory: Territory, site_path: str, today: dt.date) -> dic
 
 def write_catalogue(territories: list[Territory], site_path_of, today: dt.date, path: Path) -> None:
     """Write the catalogue of `territories`; `site_path_of(territory)` gives its URL prefix."""
-    catalogue = {
-        "format": FORMAT_VERSION,
-        "territories": {
-            t.slug: territory_entry(t, site_path_of(t), today)
-            for t in sorted(territories, key=lambda t: t.slug)
-        },
-        "professions": professions.catalogue_entries(),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
+    entries = {t.slug: territory_entry(t, site_path_of(t), today) for t in territories}
+    write_entries(entries, path)
+
+
+def entry_text(entry: dict | list) -> str:
+    """One territory's entry as it appears in the catalogue file (kept so between builds)."""
     # Sorted keys and a fixed layout: the same content always gives the same bytes. No indent:
     # json's C encoder only runs without one, and the file is read by programs.
-    text = json.dumps(catalogue, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def write_entries(entries: dict[str, dict], path: Path) -> None:
+    """Write the catalogue of these territory entries (by slug)."""
+    write_texts({slug: entry_text(entry) for slug, entry in entries.items()}, path)
+
+
+def write_texts(texts: dict[str, str], path: Path) -> None:
+    """Write the catalogue from each territory's entry_text(): the bytes json.dumps would give."""
+    body = ",".join(
+        f"{json.dumps(slug, ensure_ascii=False)}:{texts[slug]}" for slug in sorted(texts)
+    )
+    vocabulary = entry_text(professions.catalogue_entries())
+    text = f'{{"format":{FORMAT_VERSION},"professions":{vocabulary},"territories":{{{body}}}}}\n'
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")

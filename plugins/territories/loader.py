@@ -2,6 +2,7 @@
 
 Public API (used by the Pelican generator and the checker):
     load_territories(root, only=None) -> list[Territory]
+    load_territory(folder) -> Territory  (one folder, e.g. in a build's worker process)
     ContentErrors, ContentError          (raised / carried on invalid content)
     contrast_ratio(colour_a, colour_b)   (WCAG 2.1)
 """
@@ -34,7 +35,7 @@ from .model import Page, Placement, Territory
 from .schema import PAGE, PLACEMENT, TERRITORY
 from .validation import check_page_slug, check_placement_name, contrast_ratio, is_slug
 
-__all__ = ["ContentError", "ContentErrors", "contrast_ratio", "load_territories"]
+__all__ = ["ContentError", "ContentErrors", "contrast_ratio", "load_territories", "load_territory"]
 
 TERRITORY_FILE = "territory.yaml"
 # The largest files read (ours are under 8 KB): beyond, a mistake or an attack, refused before
@@ -76,15 +77,30 @@ def load_territories(root: Path, only: str | None = None) -> list[Territory]:
     return territories
 
 
+def load_territory(folder: Path) -> Territory:
+    """The territory of one folder, fully validated (ContentErrors if it is not valid)."""
+    errors: list[ContentError] = []
+    territory = _load_territory(Path(folder), errors)
+    if errors or territory is None:
+        raise ContentErrors(sorted(errors, key=lambda e: (e.path, e.line)))
+    return territory
+
+
+def _visible(folder: Path) -> bool:
+    """A territory folder: a directory whose name does not start with "." or "_"."""
+    return folder.is_dir() and not folder.name.startswith((".", "_"))
+
+
 def _folders(root: Path, only: str | None, errors: list[ContentError]) -> list[Path]:
     """The territory folders of `root`: every visible sub-folder, or the one named `only`."""
     if not root.is_dir():
         errors.append(ContentError(display(root), 1, "", "dossier des territoires introuvable"))
         return []
-    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
     if only is None:
-        return folders
-    chosen = [f for f in folders if f.name == only]
+        return sorted(p for p in root.iterdir() if _visible(p))
+    # One folder looked up by name, not the whole root listed: a build loading territories
+    # one by one stays linear in their number.
+    chosen = [root / only] if "/" not in only and _visible(root / only) else []
     if not chosen:
         errors.append(
             ContentError(display(root / only), 1, "", f"territoire « {only} » introuvable")
@@ -94,12 +110,15 @@ def _folders(root: Path, only: str | None, errors: list[ContentError]) -> list[P
 
 def display(path: Path) -> str:
     """A path as editors see it: relative to the current directory when it is inside it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return str(path)
+    text = str(path)
+    if not path.is_absolute():
+        return text
+    # Plain string work: Path.relative_to costs more than loading the file (one call per file).
+    cwd = os.getcwd()
+    if text == cwd:
+        return "."
+    inside = text.startswith(cwd.rstrip(os.sep) + os.sep)
+    return text[len(cwd.rstrip(os.sep)) + 1 :] if inside else text
 
 
 def _load_territory(folder: Path, errors: list[ContentError]) -> Territory | None:

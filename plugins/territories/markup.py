@@ -431,6 +431,9 @@ def _indentation_hint(error: yaml.MarkedYAMLError, text: str, line: int) -> str:
     return ""
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 class _Builder:
     """Turns composed YAML nodes into Python values that remember their lines."""
 
@@ -486,6 +489,8 @@ class _Builder:
         return result
 
     def scalar(self, node: yaml.ScalarNode):
+        if node.tag == _STR_TAG:  # most values: what the constructor would return, sooner
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError):

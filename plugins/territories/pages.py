@@ -196,6 +196,21 @@ class TerritorySite:
     siteurl: str = ""
 
     @property
+    def placement_count(self) -> int:
+        """How many placements are on offer (what pages listing every territory show)."""
+        return len(self.placements)
+
+    def summary(self) -> dict:
+        """What pages listing every territory read of it, kept for the next build (CachedSite)."""
+        t = self.territory
+        return {
+            "name": t.name,
+            "kind": t.kind,
+            "tagline": t.tagline,
+            "placement_count": self.placement_count,
+        }
+
+    @property
     def has_welcomer_form(self) -> bool:
         """The request form sits on the welcomers page and on every placement page."""
         return bool(self.territory.welcomers or self.placements)
@@ -228,6 +243,47 @@ class TerritorySite:
             "has_welcomer_form": self.has_welcomer_form,
             "filters": self.filters(),
         }
+
+
+class CachedTerritory:
+    """A territory of the last build: its summary at hand, its model loaded on first need."""
+
+    def __init__(self, slug: str, summary: dict, site: CachedSite):
+        self.slug = slug
+        self.name = summary["name"]
+        self.kind = summary["kind"]
+        self.tagline = summary["tagline"]
+        self._site = site
+
+    def __getattr__(self, name: str):  # only for what the summary does not hold
+        return getattr(self._site.loaded().territory, name)
+
+
+class CachedSite:
+    """A TerritorySite of a territory this build neither reloads nor renders.
+
+    Pages that list every territory (home, 404) read only its summary (name, kind, tagline,
+    URLs, number of placements): a rebuild at 1,000 territories does not unpickle 999 models
+    for them. Anything else a template asks for loads the real site (`load()`), so the output
+    is the same whatever it reads.
+    """
+
+    def __init__(self, slug: str, summary: dict, urls: Urls, load):
+        self.urls = urls
+        self.placement_count = summary["placement_count"]
+        self.territory = CachedTerritory(slug, summary, self)
+        self._load = load
+        self._site: TerritorySite | None = None
+
+    def loaded(self) -> TerritorySite:
+        if self._site is None:
+            self._site = self._load()
+        return self._site
+
+    def __getattr__(self, name: str):  # only for what the summary does not hold
+        if name.startswith("__"):  # copy and pickle probe special names: not the model's
+            raise AttributeError(name)
+        return getattr(self.loaded(), name)
 
 
 def landing(site: TerritorySite) -> Output:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 
 # Items per worker below which a worker's start-up (fork, pickled results: ~20 ms) costs more
 # than it saves. A territory loads or renders in 15-40 ms; with 4, a cold build of 10
@@ -13,11 +11,19 @@ from concurrent.futures import ProcessPoolExecutor
 MIN_ITEMS = 4
 
 _job: Callable | None = None  # set in the parent just before forking, read by the children
+_worker = False  # true in a forked worker: what it returns is pickled back to the parent
 
 
 def _run(chunk: list) -> list:
     """A worker's share (module-level: the executor pickles the function it calls)."""
+    global _worker
+    _worker = True
     return _job(chunk)
+
+
+def in_worker() -> bool:
+    """Whether this code runs in a worker process (its results travel pickled)."""
+    return _worker
 
 
 def cores() -> int:
@@ -42,7 +48,13 @@ def map_chunks(
     """
     global _job
     count = min(workers or cores(), max(1, len(items) // (min_items or MIN_ITEMS)))
-    if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if count < 2:
+        return job(items)
+    # Imported here: a rebuild of one territory never forks, and skips their import time.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return job(items)
     chunks = [items[i::count] for i in range(count)]
     _job = job
