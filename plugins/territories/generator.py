@@ -101,7 +101,7 @@ class TerritoriesGenerator(Generator):
                 # In a standalone build the operator's pages wear the territory's colours.
                 "SITE_TERRITORY": self.sites[0] if self.standalone else None,
                 "territory_sites": self.sites,
-                "HAS_NATIONAL_AIDS": any(t.aids for t in self.territories),
+                "HAS_NATIONAL_AIDS": any(s.territory.aids for s in self.sites),
             }
         )
 

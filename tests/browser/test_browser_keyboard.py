@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 pytestmark = pytest.mark.browser
-# What Tab must reach: links, buttons and fields a person can use (not the hidden honeypot).
+# What Tab must reach: links, buttons and fields a person can use (not the hidden honeypot),
+# each known by its id when it has one (a select the search fills while we tab is still itself).
 # A group of radio buttons is one Tab stop (its first button; the arrows move within it).
 FOCUSABLE = """() => [...document.querySelectorAll(
     'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), select, textarea,'
@@ -13,7 +14,7 @@ FOCUSABLE = """() => [...document.querySelectorAll(
   .filter(el => el.tabIndex >= 0 && el.getClientRects().length && !el.closest('[aria-hidden=true]'))
   .filter(el => el.type !== 'radio'
     || el === document.querySelector(`input[type=radio][name="${el.name}"]`))
-  .map(el => el.outerHTML.slice(0, 120))"""
+  .map(el => el.id ? '#' + el.id : el.outerHTML.slice(0, 120))"""
 # The look of the focused element, to compare with its look once focus has moved on.
 RING = """() => { const s = getComputedStyle(document.activeElement);
   return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.top].join(' | '); }"""
@@ -28,7 +29,8 @@ def tab_through(page) -> list[tuple]:
         page.keyboard.press("Tab")
         handle = page.evaluate_handle("document.activeElement")
         tag = page.evaluate(
-            "el => el === document.body ? null : el.outerHTML.slice(0, 120)", handle
+            "el => el === document.body ? null : el.id ? '#' + el.id : el.outerHTML.slice(0, 120)",
+            handle,
         )
         if tag is None or (seen and tag == seen[0][0]):
             return seen
