@@ -12,7 +12,6 @@ import secrets
 from pathlib import Path
 
 from ..app import Settings
-from ..aws.secrets import read_secret
 from ..catalogue import Catalogue
 from . import proxy, signin, web
 from .github import AppCredentials, GitHub, InstallationTokens
@@ -51,8 +50,15 @@ def local_editor(catalogue: Catalogue, mailer, var: Path, settings: Settings) ->
     arn = os.environ.get("EDITOR_GITHUB_APP_SECRET_ARN")
     if not (settings.editor_repo and arn):
         return web.Editor(flow, settings)
+
+    def credentials() -> AppCredentials:
+        # boto3 only when a repository is set up: `make serve` installs no AWS library.
+        from ..aws.secrets import read_secret
+
+        return AppCredentials.from_secret(read_secret(arn))
+
     tokens = InstallationTokens(
-        credentials=lambda: AppCredentials.from_secret(read_secret(arn)),
+        credentials=credentials,
         api_root=settings.editor_github_api,
         repository=settings.editor_repo,
         clock=clock,
