@@ -11,7 +11,7 @@ import datetime as dt
 
 from . import followup, links
 from .catalogue import TerritoryInfo, WelcomerInfo
-from .emails import LABELS
+from .emails import LABELS, READABLE
 from .letters import Letter, Section, job
 from .matching import LANGUAGE_NAMES, best_welcomers
 from .ports import Submission
@@ -87,6 +87,8 @@ def _brief(request: Submission, territory: TerritoryInfo) -> tuple[tuple[str, st
             value = ", ".join(value)
         if name == "placement" and placement is not None:
             value = f"{placement.title} ({placement.commune})"
+        elif name in READABLE:  # « +32 470 12 34 56 », « septembre 2027 »
+            value = READABLE[name](value)
         facts.append((label, str(value)))
     return tuple(facts)
 
@@ -144,10 +146,9 @@ def _to_family(app, request, territory, welcomer: WelcomerInfo) -> Letter:
             Section(
                 paragraphs=(
                     f"Bonjour {fields['first_name']},",
-                    f"{welcomer.first_name} habite à {welcomer.commune} et accueille les "
-                    "familles qui s'installent : il ou elle vous appelle dans les prochains "
-                    "jours pour répondre à vos questions. Répondre à ce message lui écrit "
-                    "directement.",
+                    f"{welcomer.first_name}, qui habite à {welcomer.commune} et accueille les "
+                    "familles qui s'installent, vous appellera dans les prochains jours pour "
+                    "répondre à vos questions. Répondre à ce message lui écrit directement.",
                 )
             ),
             Section(

@@ -7,7 +7,7 @@ import datetime as dt
 
 from . import links
 from .catalogue import EventInfo, TerritoryInfo
-from .french import datetime_fr, time_fr
+from .french import datetime_fr, phone, time_fr
 from .ics import event_ics
 from .letters import Attachment, Letter, Section, job
 from .recipients import staff
@@ -131,7 +131,7 @@ def _staff_notice(app, territory, event, registration, what: str) -> Letter:
         ("Profession", fields["profession"]),
     ]
     if fields.get("phone"):
-        facts.append(("Téléphone", fields["phone"]))
+        facts.append(("Téléphone", phone(fields["phone"])))
     facts += list(_facts(event, registration))
     paragraphs = [what]
     if fields.get("message"):

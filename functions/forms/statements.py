@@ -130,8 +130,8 @@ def letter(statement: Statement, operator_email: str) -> Letter:
         sections=(
             Section(
                 paragraphs=(
-                    f"Le relevé de {w.first_name} ({w.commune}) pour {month} : ce qu'il ou elle "
-                    "facture sous son SIRET. Une mission est facturée le mois de son premier "
+                    f"Le relevé de {w.first_name} ({w.commune}) pour {month} : le montant à "
+                    "facturer sous son SIRET. Une mission est facturée le mois de son premier "
                     "appel.",
                 ),
                 facts=(

@@ -76,6 +76,9 @@ def test_opening_an_introduction_link_changes_nothing_its_post_introduces_once(
     assert to_welcomer["To"].addresses[0].addr_spec == "sophie@example.org"
     assert to_welcomer["Reply-To"].addresses[0].addr_spec == "claire.martin@example.org"
     assert "Âge des enfants : 4, 9" in text(to_welcomer)
+    # As a person reads them, like the staff e-mail: not « +33612345678 », « 2029-09 ».
+    assert "Téléphone : 06 12 34 56 78" in text(to_welcomer)
+    assert "Arrivée envisagée : septembre 2029" in text(to_welcomer)
     assert len(call_links(to_welcomer)) == followup.MAX_CALLS
     assert to_family["To"].addresses[0].addr_spec == "claire.martin@example.org"
     assert to_family["Reply-To"].addresses[0].addr_spec == "sophie@example.org"
