@@ -30,12 +30,12 @@ def _slot(event: EventInfo, registration: Registration):
     return (found.start, found.end) if found else None
 
 
-def _facts(event: EventInfo, registration: Registration) -> tuple:
+def _facts(event: EventInfo, registration: Registration, slot_label="Votre entretien") -> tuple:
     facts = [("Date", datetime_fr(event.start)), ("Lieu", event.place)]
     slot = _slot(event, registration)
     if slot:
         end = f" – {time_fr(slot[1])}" if slot[1] else ""
-        facts.append(("Votre entretien", f"{time_fr(slot[0])}{end}"))
+        facts.append((slot_label, f"{time_fr(slot[0])}{end}"))
     facts.append(("Référence", registration.id))
     return tuple(facts)
 
@@ -132,8 +132,8 @@ def _staff_notice(app, territory, event, registration, what: str) -> Letter:
     ]
     if fields.get("phone"):
         facts.append(("Téléphone", phone(fields["phone"])))
-    facts += list(_facts(event, registration))
-    paragraphs = [what]
+    facts += list(_facts(event, registration, slot_label="Entretien"))
+    paragraphs = [f"{what[0].upper()}{what[1:]}."]
     if fields.get("message"):
         paragraphs.append(f"Message : {fields['message']}")
     return Letter(
