@@ -96,9 +96,10 @@ editor: html admin/node_modules/.package-lock.json
 	$(BIN)/python -m tools.decap_config --output output
 
 # New placements of the last build, e-mailed to the alerts' confirmed subscribers (each placement
-# to each subscriber at most once); on AWS the deploy does it after the upload.
+# to each subscriber at most once); on AWS the deploy does it after the upload. Its links point at
+# `make serve`'s address (PORT) unless SITE_URL says otherwise.
 announce: venv
-	$(BIN)/python -m forms.announce --var var
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python -m forms.announce --var var
 
 # The e-mails `make serve` wrote, newest first (python -m forms.outbox --help for more).
 outbox: venv
