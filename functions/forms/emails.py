@@ -60,7 +60,12 @@ LABELS = {
 ENCODED_WORD_START = re.compile(r"=\s*\?")
 # Fields stored in machine form, shown as a person reads them: « 06 12 34 56 78 », « septembre
 # 2027 ».
-READABLE = {"phone": french.phone, "arrival": french.month}
+READABLE = {
+    "phone": french.phone,
+    "arrival": french.month,
+    "siret": french.siret,
+    "languages": french.language,  # each of the list
+}
 
 
 def job_key(submission_id: str, kind: str) -> str:
@@ -139,7 +144,7 @@ def _rows(fields: dict, placement) -> list[tuple[str, object]]:
             continue
         value = fields[name]
         if isinstance(value, list):
-            value = ", ".join(value)
+            value = ", ".join(READABLE.get(name, str)(item) for item in value)
         elif name == "placement" and placement is not None:
             value = f"{placement.title} ({value})"
         elif name in READABLE:

@@ -1,4 +1,5 @@
-"""French formats for what a person reads in an e-mail: Paris time, months, euros, phones."""
+"""French formats for what a person reads in an e-mail: Paris time, months, euros, phones,
+languages, SIRET numbers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -52,6 +54,19 @@ def phone(number: str) -> str:
     if parsed.country_code == 33:
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def language(code: str) -> str:
+    """« anglais » for en (ISO 639, named by CLDR); an unknown code as it is."""
+    return Locale.parse(LOCALE).languages.get(str(code), str(code))
+
+
+def siret(number: str) -> str:
+    """« 732 829 320 00074 »: the SIREN's three groups, then the establishment's five digits."""
+    digits = str(number)
+    if len(digits) != 14 or not digits.isdigit():
+        return digits
+    return f"{digits[:3]} {digits[3:6]} {digits[6:9]} {digits[9:]}"
 
 
 FILTERS = {"paris_time": paris_time, "month": month, "euros": euros, "phone": phone}

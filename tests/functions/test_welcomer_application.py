@@ -72,6 +72,9 @@ def test_the_staff_e_mail_carries_a_territory_yaml_entry_the_build_accepts(forms
     messages = compose(stored, territory, MAIL_FROM, operator_email="ops@territoires.example")
     notify = messages[NOTIFY].get_body(("plain",)).get_content()
     assert entry in notify and "Candidature de welcomer" in messages[NOTIFY]["Subject"]
+    # Read by a person above the entry: languages by name, the SIRET in its groups.
+    plain = notify.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Langues : français, espagnol" in plain and "SIRET : 323 479 691 98230" in plain
     recipients = {a.addr_spec for a in messages[NOTIFY]["To"].addresses}
     assert "ops@territoires.example" in recipients and set(territory.notify) <= recipients
     assert "candidature" in messages[ACKNOWLEDGEMENT].get_body(("plain",)).get_content()
