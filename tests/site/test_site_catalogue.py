@@ -302,7 +302,8 @@ def test_placement_pages_carry_their_search_filters(site):
 
 def test_the_search_page_without_javascript_leads_to_the_filter_pages(site):
     doc = site.page("/recherche/")
-    assert "hidden" in doc.by_id("recherche").attrs
+    # Kept out of sight (but in its place: no layout shift) until search.js shows it.
+    assert "js-pending" in doc.by_id("recherche").attrs["class"]
     links = [a.attrs["href"] for a in doc.by_id("parcourir").parent.find_all("a")]
     assert "/offres/metier/sage-femme/" in links and "/offres/" in links
     assert all(site.file(u).exists() for u in links)

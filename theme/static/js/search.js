@@ -88,7 +88,7 @@
     });
   }
 
-  form.hidden = false;
+  form.classList.remove("js-pending");
   form.addEventListener("submit", function (e) { e.preventDefault(); run(); });
   form.addEventListener("change", function (e) { if (e.target.tagName === "SELECT") run(); });
   form.addEventListener("focusin", load, { once: true });
