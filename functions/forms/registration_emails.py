@@ -146,8 +146,8 @@ def _staff_notice(app, territory, event, registration, what: str) -> Letter:
             Section(paragraphs=tuple(paragraphs), facts=tuple(facts)),
             Section(
                 paragraphs=(
-                    "La liste des inscrits : python -m forms.admin registrations "
-                    f"--territory {territory.slug} --event {event.id}",
+                    'La liste des inscrits, en CSV : make admin ARGS="registrations '
+                    f'--territory {territory.slug} --event {event.id} -o inscrits.csv"',
                 )
             ),
         ),
