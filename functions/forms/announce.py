@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--var", default="var", help="store and outbox (default: var)")
     parser.add_argument("--catalogue", type=Path, help="catalogue.json written by the build")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # The summary below says it in French; the log keeps its warnings (a failed send…).
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     var = Path(args.var)
     try:
         app, store = local_app(var, args.catalogue)
