@@ -54,8 +54,8 @@ BASE_HEADERS = {"cache-control": "no-store", "x-content-type-options": "nosniff"
 # --- Responses. -----------------------------------------------------------------------------
 
 
-def json_response(status: int, data: dict, headers: dict | None = None) -> dict:
-    """A JSON response in API Gateway's format."""
+def json_response(status: int, data: dict | list, headers: dict | None = None) -> dict:
+    """A JSON response in API Gateway's format (the editor's API relays GitHub's lists too)."""
     return {
         "statusCode": status,
         "headers": {

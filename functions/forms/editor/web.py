@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from ..app import Settings
-from ..http import BASE_HEADERS, client_address, html_response
+from ..http import client_address, html_response, json_response
 from ..payload import BodyError, decode
 from ..ports import MailError
 from ..rendering import render
@@ -86,20 +85,6 @@ def split_path(raw_path: str) -> tuple[str, str] | None:
     if not SCOPE.fullmatch(scope):
         return None
     return scope, "/" + rest
-
-
-def json_response(status: int, data, headers: dict | None = None) -> dict:
-    """A JSON answer as GitHub gives them (Decap reads `message` from errors)."""
-    return {
-        "statusCode": status,
-        "headers": {
-            **BASE_HEADERS,
-            "content-type": "application/json; charset=utf-8",
-            **(headers or {}),
-        },
-        "body": json.dumps(data, ensure_ascii=False),
-        "isBase64Encoded": False,
-    }
 
 
 def not_found() -> dict:
