@@ -40,7 +40,7 @@ from .local_alerts import SQLiteAlerts
 from .local_store import SQLiteStore
 from .mailers import OutboxMailer, mailer_from_env
 from .ports import EVENT_REGISTRATION, PACK_ORDER, WELCOMER_APPLICATION, WELCOMER_REQUEST
-from .tokens import new_key
+from .tokens import local_key, new_key
 from .welcome_store import SQLiteWelcomeStore
 from .worker import DeliveryWorker
 
@@ -99,15 +99,7 @@ def content_type(path: Path) -> str:
 
 def token_key(var: Path) -> bytes:
     """FORM_TOKEN_KEY, else a key generated once and kept in var/form_token.key."""
-    if os.environ.get("FORM_TOKEN_KEY"):
-        return os.environ["FORM_TOKEN_KEY"].encode("ascii")
-    path = var / "form_token.key"
-    if not path.exists():
-        var.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(new_key())
-    return path.read_bytes().strip()
+    return local_key("FORM_TOKEN_KEY", var / "form_token.key", new_key)
 
 
 def build_event(method: str, target: str, headers, body: bytes, client: str) -> dict:

@@ -8,7 +8,10 @@ so it can be neither read nor forged, and it expires after 30 minutes.
 from __future__ import annotations
 
 import json
+import os
 import zlib
+from collections.abc import Callable
+from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -22,6 +25,19 @@ class BadToken(Exception):
 def new_key() -> bytes:
     """A fresh random key (URL-safe base64), e.g. for FORM_TOKEN_KEY."""
     return Fernet.generate_key()
+
+
+def local_key(variable: str, path: Path, make: Callable[[], bytes]) -> bytes:
+    """The key in the environment `variable`, else one made once by `make()` and kept, readable
+    by its owner only, in `path` (the local server's var/: the same key after a restart)."""
+    if os.environ.get(variable):
+        return os.environ[variable].encode("utf-8")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(make())
+    return path.read_bytes().strip()
 
 
 def seal(key: bytes, payload: dict, now_s: float) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..app import Settings
 from ..catalogue import Catalogue
+from ..tokens import local_key
 from . import proxy, signin, web
 from .github import AppCredentials, GitHub, InstallationTokens
 from .store import SQLiteSignInStore
@@ -20,15 +21,9 @@ from .store import SQLiteSignInStore
 
 def session_secret(var: Path) -> bytes:
     """EDITOR_SESSION_KEY, else a secret made once and kept in var/editor_session.key."""
-    if os.environ.get("EDITOR_SESSION_KEY"):
-        return os.environ["EDITOR_SESSION_KEY"].encode("utf-8")
-    path = var / "editor_session.key"
-    if not path.exists():
-        var.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(secrets.token_urlsafe(48))
-    return path.read_bytes().strip()
+    return local_key(
+        "EDITOR_SESSION_KEY", var / "editor_session.key", lambda: secrets.token_urlsafe(48).encode()
+    )
 
 
 def local_editor(catalogue: Catalogue, mailer, var: Path, settings: Settings) -> web.Editor:
