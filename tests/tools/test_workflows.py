@@ -120,3 +120,12 @@ def test_deploy_ships_the_editor_for_this_repository_unless_told_otherwise():
 
     assert deploy["env"]["EDITOR_REPO"] == "${{ vars.EDITOR_REPO || github.repository }}"
     assert node["with"]["cache-dependency-path"] == "admin/package-lock.json"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in WORKFLOWS.glob("*.yml")))
+def test_every_workflow_installs_from_the_lock_files(name):
+    # `pip install -e .` would take whatever versions, without boto3 (an extra since the locks).
+    for job in workflow(name)["jobs"].values():
+        for s in job["steps"]:
+            command = s.get("run", "")
+            assert "pip install" not in command, (name, s.get("name"))
