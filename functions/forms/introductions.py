@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import followup, links
+from . import followup, french, links
 from .catalogue import TerritoryInfo, WelcomerInfo
 from .emails import LABELS, READABLE
 from .letters import Letter, Section, job
-from .matching import LANGUAGE_NAMES, best_welcomers
+from .matching import best_welcomers
 from .ports import Submission
 
 ORDINALS = {1: "1er", 2: "2e", 3: "3e", 4: "4e"}
@@ -131,7 +131,7 @@ def _to_welcomer(app, request, territory, welcomer: WelcomerInfo) -> Letter:
 def _to_family(app, request, territory, welcomer: WelcomerInfo) -> Letter:
     fields = request.fields
     name = f"{fields['first_name']} {fields['last_name']}"
-    languages = [LANGUAGE_NAMES.get(code, code) for code in welcomer.languages]
+    languages = [french.language(code) for code in welcomer.languages]
     facts = [("Commune", welcomer.commune)]
     if welcomer.topics:
         facts.append(("Peut vous aider sur", ", ".join(welcomer.topics)))

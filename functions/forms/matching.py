@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from . import french
 from .catalogue import TerritoryInfo, WelcomerInfo
 
 SCHOOLS_TOPIC = "écoles"
@@ -29,10 +30,6 @@ LANGUAGE_WORDS = {
     "ro": ("roumain", "romanian"),
     "pl": ("polonais", "polish"),
 }
-LANGUAGE_NAMES = {"fr": "français", "en": "anglais", "es": "espagnol", "de": "allemand",
-                  "it": "italien", "pt": "portugais", "ar": "arabe", "nl": "néerlandais",
-                  "ro": "roumain", "pl": "polonais"}  # fmt: skip
-
 
 # The school levels of an age (French system: school from 3, collège from 11, lycée from 15).
 LEVEL_AGES = (
@@ -133,7 +130,7 @@ def _score(welcomer: WelcomerInfo, fields: dict, territory: TerritoryInfo) -> Ma
             continue
         add(W_INTEREST, f"partage un intérêt de la famille : {interest}")
     for code in sorted(languages_wanted(fields) & set(welcomer.languages)):
-        add(W_LANGUAGE, f"parle {LANGUAGE_NAMES.get(code, code)}, comme la famille le souhaite")
+        add(W_LANGUAGE, f"parle {french.language(code)}, comme la famille le souhaite")
     return Match(welcomer, score, tuple(reasons))
 
 
