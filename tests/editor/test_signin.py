@@ -39,6 +39,9 @@ def test_an_editor_of_the_territory_receives_a_sign_in_link(editor, mailer):
     (message,) = mailer.messages
     assert message["To"] == EDITOR
     assert "Loiret" in message["Subject"]
+    # The territory's name with its article, as on the site: « du Loiret », never « de Loiret ».
+    assert message["Subject"] == "Votre lien de connexion à l'éditeur du Loiret"
+    assert "les pages du Loiret" in page
     link = link_in(message)
     assert link.startswith(f"{SITE_URL}/api/editor/loiret/connexion/lien?t=")
     assert "15 minutes" in message.get_body(preferencelist=("plain",)).get_content()
@@ -98,6 +101,7 @@ def test_opening_the_link_changes_nothing_until_confirmed(editor, mailer):
         )
         assert status == 200
         assert 'method="post" action="/api/editor/loiret/connexion/lien"' in page
+        assert "l&#39;éditeur du Loiret" in page or "l'éditeur du Loiret" in page
     status, page, _ = use_link(editor, "loiret", token)
 
     assert status == 200

@@ -119,12 +119,13 @@ def normalise_email(text: str) -> str:
     return found.normalized.lower()
 
 
-def scope_name(flow: SignIn, scope: str) -> str | None:
-    """The name shown for a scope (the territory's), or None when there is no such scope."""
+def scope_of(flow: SignIn, scope: str) -> str | None:
+    """The scope named after « de » as French says it (« du Loiret », « de Loir-et-Cher »,
+    « de tous les territoires »), or None when there is no such scope."""
     if scope == ALL_TERRITORIES:
-        return "tous les territoires"
+        return "de tous les territoires"
     territory = flow.catalogue.get(scope)
-    return territory.name if territory else None
+    return territory.names.of if territory else None
 
 
 def allowed(catalogue: Catalogue, operators: tuple[str, ...], scope: str, email: str) -> bool:
@@ -169,8 +170,8 @@ def request_link(flow: SignIn, scope: str, typed_email: str, client: str) -> Non
     Raises SignInError("invalid") for a malformed address, ("limited") past a rate limit,
     ("scope") for an unknown territory; the mailer's MailError passes through.
     """
-    name = scope_name(flow, scope)
-    if name is None:
+    of = scope_of(flow, scope)
+    if of is None:
         raise SignInError("scope", "Ce territoire n'existe pas.")
     email = normalise_email(typed_email)
     now = flow.clock()
@@ -182,19 +183,19 @@ def request_link(flow: SignIn, scope: str, typed_email: str, client: str) -> Non
     flow.store.add_link(Link(digest(token), email, scope, now + LINK_TTL))
     # Sent at once, not queued: a link lives 15 minutes, a retry later would mail a dead one;
     # a failure is told to the person, who asks again (nothing else depends on this e-mail).
-    flow.mailer.send(sign_in_job(flow, scope, name, email, token, now))
+    flow.mailer.send(sign_in_job(flow, scope, of, email, token, now))
 
 
 def sign_in_job(
-    flow: SignIn, scope: str, name: str, email: str, token: str, now: dt.datetime
+    flow: SignIn, scope: str, of: str, email: str, token: str, now: dt.datetime
 ) -> EmailJob:
     """The e-mail carrying the link, as a delivery job; its key (the outbox's file name and
     the Message-ID derive from it) names the link by an id of its own, never by its token."""
     url = link_url(flow, scope, token)
     minutes = int(LINK_TTL.total_seconds() // 60)
-    context = {"name": name, "url": url, "minutes": minutes, "site_url": flow.site_url}
+    context = {"of": of, "url": url, "minutes": minutes, "site_url": flow.site_url}
     message = EmailMessage()
-    message["Subject"] = f"Votre lien de connexion à l'éditeur ({name})"
+    message["Subject"] = f"Votre lien de connexion à l'éditeur {of}"
     message["From"] = flow.mail_from
     message["To"] = email
     message["Date"] = format_datetime(now)

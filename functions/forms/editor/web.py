@@ -100,7 +100,7 @@ def _page(editor: Editor, template: str, scope: str, status: int = 200, **contex
         template,
         settings=editor.settings,
         territory=territory,
-        scope_name=signin.scope_name(editor.sign_in, scope),
+        scope_of=signin.scope_of(editor.sign_in, scope),
         minutes=int(signin.LINK_TTL.total_seconds() // 60),
         **{"action": f"{PREFIX}{scope}/connexion", "error": None, **context},
     )
@@ -216,7 +216,7 @@ def api_call(event: dict, editor: Editor, scope: str, rest: str) -> dict:
 def handle_sign_in(event: dict, editor: Editor) -> dict:
     """The sign-in routes (their own function on AWS: the store and e-mail, no GitHub)."""
     found = split_path((event.get("rawPath") or "").rstrip("/"))
-    if found is None or signin.scope_name(editor.sign_in, found[0]) is None:
+    if found is None or signin.scope_of(editor.sign_in, found[0]) is None:
         return not_found()
     scope, rest = found
     method = _method(event)
@@ -232,7 +232,7 @@ def handle_sign_in(event: dict, editor: Editor) -> dict:
 def handle_api(event: dict, editor: Editor) -> dict:
     """The GitHub routes (their own function on AWS: the App's secret, no store)."""
     found = split_path(event.get("rawPath") or "")
-    if found is None or signin.scope_name(editor.sign_in, found[0]) is None:
+    if found is None or signin.scope_of(editor.sign_in, found[0]) is None:
         return not_found()
     return api_call(event, editor, *found)
 
