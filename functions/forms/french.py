@@ -23,7 +23,7 @@ def paris_time(moment: dt.datetime) -> str:
     local = moment.astimezone(PARIS)
     day = format_date(local.date(), "d MMMM y", locale=LOCALE)
     day = "1er" + day[1:] if local.day == 1 else day
-    return f"{day} à {local:%H} h {local:%M}"
+    return f"{day} à {time_fr(local)}"
 
 
 def month(value: str) -> str:

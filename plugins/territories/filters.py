@@ -35,13 +35,13 @@ def datetime_fr(moment: dt.datetime) -> str:
     """jeudi 14 octobre 2027 à 19 h 00, in Paris time."""
     local = moment.astimezone(PARIS)
     day = format_datetime(local, "EEEE", locale=LOCALE)
-    return f"{day} {date_fr(local.date())} à {local:%H} h {local:%M}"
+    return f"{day} {date_fr(local.date())} à {time_fr(local)}"
 
 
 def time_fr(moment: dt.datetime) -> str:
-    """9 h 20, in Paris time."""
+    """9 h 20, in Paris time (no-break spaces: the hour never leaves its minutes)."""
     local = moment.astimezone(PARIS)
-    return f"{local.hour} h {local:%M}"
+    return f"{local.hour}\u00a0h\u00a0{local:%M}"
 
 
 def euros(amount: Decimal) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from email import message_from_bytes
 from email.policy import default
 
@@ -174,3 +175,11 @@ def test_an_order_states_its_amounts_excluding_and_including_vat(catalogue):
     for mail in mails.values():
         body = mail.get_body(("plain",)).get_content().replace("\u202f", " ")
         assert "2 990\u00a0€ HT" in body and "3 588\u00a0€ TTC" in body
+
+
+def test_times_in_e_mails_read_as_the_site_writes_them():
+    from forms import french
+
+    morning = dt.datetime(2026, 12, 1, 8, 5, tzinfo=dt.UTC)
+    # Paris time, « 9 h 05 » with no-break spaces, on the site as in the e-mails.
+    assert french.paris_time(morning) == "1er décembre 2026 à 9\u00a0h\u00a005"

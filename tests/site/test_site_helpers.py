@@ -28,8 +28,10 @@ def test_dates_and_amounts_read_the_french_way():
     assert date_fr(dt.date(2027, 10, 1)) == "1er octobre 2027"
     assert date_fr(dt.date(2027, 9, 6)) == "6 septembre 2027"
     assert datetime_fr(dt.datetime(2027, 10, 14, 17, 0, tzinfo=dt.UTC)) == (
-        "jeudi 14 octobre 2027 à 19 h 00"
+        "jeudi 14 octobre 2027 à 19\u00a0h\u00a000"  # the hour never leaves its minutes
     )
+    morning = dt.datetime(2027, 5, 20, 7, 5, tzinfo=dt.UTC)
+    assert datetime_fr(morning) == "jeudi 20 mai 2027 à 9\u00a0h\u00a005"  # « 9 h », not « 09 h »
     assert euros(Decimal(499)) == "499\u00a0€"
     assert euros(Decimal("1234.5")) == "1\u202f234,50\u00a0€"
 
